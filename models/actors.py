@@ -25,7 +25,6 @@ DEFAULT_GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.y
 _ISO3 = re.compile(r"[A-Z]{3}")
 _REGION_CODE = re.compile(r"[a-z][a-z0-9_]*")
 _DEFAULT_TOP_STATES = 4
-_FLAGS = re.IGNORECASE | re.MULTILINE
 
 # Character variants folded together, both in the compiled pattern and when looking a match up.
 _VARIANTS: dict[str, str] = {
@@ -58,6 +57,7 @@ _TOP_KEYS = frozenset(
         "boilerplate",
     }
 )
+_CACHE_SIZE = 50_000
 _STATE_KEYS = frozenset({"name", "home", "forms", "match_case"})
 _RULE_KEYS = frozenset({"region", "any", "with_any"})
 
@@ -212,16 +212,25 @@ class Gazetteer:
                 node = node.children.setdefault(ch, _Node())
             if node.end != "prefix":
                 node.end = "prefix" if form.prefix else "exact"
+        self._cache: dict[str, _Form | None] = {}  # matched span -> form; bounded, see _form
         self._max_prefix = max((len(k) for k in self._prefix), default=0)
-        first_chars = "".join(sorted(root.children))
-        alternatives = [f"(?P<skip>{'|'.join(f'(?:{p})' for p in boilerplate)})"] if boilerplate else []
-        if root.children:
-            alternatives.append(f"(?=[{re.escape(first_chars)}])(?<!\\w){_emit(root)}")
-        self._pattern = re.compile("|".join(alternatives) or r"(?!)", _FLAGS)
+        # One alternation, tried at each position in this order: a boilerplate span (skipped), a form
+        # (group 1, the trie), or a whole other word (skipped in one step, so positions inside words are
+        # never tried). The forms are lower case and the text is lower-cased before matching: plain
+        # literal comparisons are much faster in `re` than case-insensitive ones.
+        parts = [f"(?i:{pattern})" for pattern in boilerplate]
+        trie = _emit(root) if root.children else "(?!)"
+        first_chars = re.escape("".join(sorted(root.children)))
+        parts.append(f"((?=[{first_chars}])(?<!\\w){trie})" if root.children else "(?!)")
+        parts.append(r"\w+")
+        source = "|".join(parts)
+        self._pattern = re.compile(source, re.MULTILINE)
+        # For the rare text whose lower-casing changes its length (offsets would not line up).
+        self._pattern_icase = re.compile(source, re.MULTILINE | re.IGNORECASE)
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        """The compiled matcher (for diagnostics and benchmarks)."""
+        """The compiled matcher, applied to lower-cased text (for diagnostics and benchmarks)."""
         return self._pattern
 
     @classmethod
@@ -279,7 +288,7 @@ class Gazetteer:
                 what = "/".join(seen[0]) or "not_states"
                 now = "/".join(codes) or "not_states"
                 raise ld.fail(
-                    f"{where}: duplicate form {written!r} maps to {now} but {seen[1]!r} already maps to {what}"
+                    f"{where}: duplicate form {written!r} maps to {now}, but {seen[1]!r} maps to {what}"
                 )
             owner[key] = (codes, written)
             forms.append(_Form(text=text, states=codes, prefix=prefix, match_case=match_case))
@@ -311,21 +320,21 @@ class Gazetteer:
             where = f"compounds[{i}]"
             entry = ld.mapping(item, where)
             ld.unknown_keys(entry, frozenset({"form", "states"}), where)
-            written = entry.get("form")
-            if not isinstance(written, str) or not written.strip():
-                raise ld.fail(f"{where}.form must be a non-empty string, got {written!r}")
+            compound = entry.get("form")
+            if not isinstance(compound, str) or not compound.strip():
+                raise ld.fail(f"{where}.form must be a non-empty string, got {compound!r}")
             codes = entry.get("states")
             if not isinstance(codes, list) or len(codes) < 2:
                 raise ld.fail(f"{where}.states must list at least two states, got {codes!r}")
             refs = tuple(ld.state_ref(c, states, f"{where}.states") for c in codes)
-            add(written, tuple(dict.fromkeys(refs)), False, where)
+            add(compound, tuple(dict.fromkeys(refs)), False, where)
 
         for written in ld.string_list(doc.get("not_states"), "not_states"):
             add(written, (), False, "not_states")
 
         for pattern in ld.string_list(doc.get("boilerplate"), "boilerplate"):
             try:
-                compiled = re.compile(pattern, _FLAGS)
+                compiled = re.compile(pattern, re.IGNORECASE | re.MULTILINE)
             except re.error as exc:
                 raise ld.fail(f"boilerplate: invalid regular expression {pattern!r}: {exc}") from exc
             if compiled.groups:
@@ -371,38 +380,57 @@ class Gazetteer:
             names=names,
         )
 
-    def _resolve(self, matched: str) -> tuple[str, ...]:
-        """The states a matched span names (empty for not_states and case mismatches)."""
-        text = _fold(matched)
-        key = text.lower()
+    def _form(self, matched: str) -> _Form | None:
+        """The form a matched (lower-cased) span is: an exact form, else the longest prefix form."""
+        try:
+            return self._cache[matched]
+        except KeyError:
+            pass
+        key = _fold(matched).lower()
         form = self._exact.get(key)
         if form is None:
             for end in range(min(len(key), self._max_prefix), 0, -1):
                 form = self._prefix.get(key[:end])
                 if form is not None:
                     break
-            else:
-                return ()
-        if form.match_case and not (text.startswith(form.text) if form.prefix else text == form.text):
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[matched] = form
+        return form
+
+    def _resolve(self, matched: str, original: str) -> tuple[str, ...]:
+        """The states a matched span names (empty for not_states and case mismatches).
+
+        ``matched`` is the span as matched (lower-cased), ``original`` the same span as written.
+        """
+        form = self._form(matched)
+        if form is None:
             return ()
+        if form.match_case:
+            written = _fold(original)
+            if not (written.startswith(form.text) if form.prefix else written == form.text):
+                return ()
         return form.states
 
     def extract(self, text: str) -> Actors:
         """The states ``text`` mentions, their dyads and regions. One regex pass over the text."""
+        subject = text.lower()
+        pattern = self._pattern
+        if len(subject) != len(text):
+            subject, pattern = text, self._pattern_icase
         counts: dict[str, int] = {}  # insertion order = first mention
-        for match in self._pattern.finditer(text):
-            if match.lastgroup == "skip":
+        for match in pattern.finditer(subject):
+            if match.lastindex is None:  # boilerplate or an ordinary word
                 continue
-            for code in self._resolve(match.group()):
+            start, end = match.span(1)
+            for code in self._resolve(subject[start:end], text[start:end]):
                 counts[code] = counts.get(code, 0) + 1
         if not counts:
             return Actors(states=(), dyads=(), regions=())
         order = {code: i for i, code in enumerate(counts)}
         states = tuple(sorted(counts, key=lambda c: (-counts[c], order[c])))
         top = states[: self.top_states]
-        dyads = tuple(
-            "-".join(sorted((a, b))) for i, a in enumerate(top) for b in top[i + 1 :]
-        )
+        dyads = tuple("-".join(sorted((a, b))) for i, a in enumerate(top) for b in top[i + 1 :])
         return Actors(states=states, dyads=dyads, regions=self._regions(top))
 
     def _regions(self, top: tuple[str, ...]) -> tuple[str, ...]:

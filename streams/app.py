@@ -30,7 +30,7 @@ from streams.settings import Settings
 log = logging.getLogger("tension.worker")
 
 
-def _bind_event(event: EventT) -> None:
+def _bind_event(event: EventT[Any]) -> None:
     """Make ``event`` the current event, so a table write goes to the changelog partition of *this*
     event (``take_events`` hands over a whole batch, while Faust binds only the last one)."""
     _current_event.set(weakref.ref(event))
@@ -74,10 +74,10 @@ def create_app(
     registry: CollectorRegistry | None = None,
     http_client: httpx.AsyncClient | None = None,
 ) -> TensionApp:
-    registry = registry if registry is not None else CollectorRegistry()
-    metrics = TensionMetrics.create(registry)
-    scorer = scorer if scorer is not None else load_scorer(settings.model_path)
-    metrics.init_categories(scorer.categories, scorer.version)
+    registry_: CollectorRegistry = registry if registry is not None else CollectorRegistry()
+    metrics = TensionMetrics.create(registry_)
+    scorer_: ArticleScorer = scorer if scorer is not None else load_scorer(settings.model_path)
+    metrics.init_categories(scorer_.categories, scorer_.version)
 
     app = faust.App(
         settings.app_id,
@@ -94,15 +94,26 @@ def create_app(
         web_host=settings.web_host,
         producer_max_request_size=4 * settings.max_message_bytes,
         consumer_max_fetch_size=8 * settings.max_message_bytes,
-        broker_session_timeout=30,
+        broker_session_timeout=10,
         broker_heartbeat_interval=3,
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
         table_standby_replicas=0,
     )
-    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
-    articles_topic = app.topic(settings.topic(settings.topic_articles), **raw)
-    dlq_topic = app.topic(settings.topic(settings.topic_dlq), **raw)
+    articles_topic = app.topic(
+        settings.topic(settings.topic_articles),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    dlq_topic = app.topic(
+        settings.topic(settings.topic_dlq),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
     scored_topic = app.topic(
         settings.topic(settings.topic_scored), key_serializer="raw", value_serializer="json"
     )
@@ -121,7 +132,7 @@ def create_app(
         "delivered-alerts", default=None, key_type=str, value_type=str, partitions=settings.topic_partitions
     )
 
-    async def dead_letter(event: EventT, error: InputError) -> None:
+    async def dead_letter(event: EventT[Any], error: InputError) -> None:
         message = event.message
         metrics.dead_letters.labels(kind="article", reason=error.reason).inc()
         metrics.articles.labels(outcome="dead_lettered").inc()
@@ -132,13 +143,13 @@ def create_app(
             headers=dead_letter_headers(error, message.topic, message.partition, message.offset),
         )
 
-    async def handle_batch(events: list[EventT]) -> None:
+    async def handle_batch(events: list[EventT[Any]]) -> None:
         started = time.perf_counter()
-        accepted: list[tuple[EventT, Article]] = []
+        accepted: list[tuple[EventT[Any], Article]] = []
         batch_ids: set[str] = set()
         for event in events:
             try:
-                article = parse_article(event.message.value, max_bytes=settings.max_message_bytes)
+                article = parse_article(event.message.value or b"", max_bytes=settings.max_message_bytes)
             except InputError as exc:
                 await dead_letter(event, exc)
                 continue
@@ -148,7 +159,7 @@ def create_app(
             batch_ids.add(article.id)
             accepted.append((event, article))
         metrics.batch_size.observe(len(events))
-        results = scorer.score([article for _, article in accepted])
+        results = scorer_.score([article for _, article in accepted])
         for (event, _), result in zip(accepted, results, strict=True):
             if result.error is not None or result.record is None:
                 await dead_letter(event, result.error or InputError("bad_text", "could not be scored"))
@@ -176,7 +187,8 @@ def create_app(
 
     @app.agent(articles_topic, name="classify")
     async def classify(stream: StreamT[bytes]) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_timeout_seconds):
+        batches = stream.take_events(settings.batch_size, within=settings.batch_timeout_seconds)  # type: ignore[attr-defined]
+        async for events in batches:
             await handle_batch(list(events))
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -225,12 +237,12 @@ def create_app(
     @app.page("/metrics")
     class MetricsView(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+            return self.bytes(generate_latest(registry_), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.page("/healthz")
     class HealthView(View):
         async def get(self, request: Request) -> Response:
-            return self.json({"status": "ok", "model_version": scorer.version})
+            return self.json({"status": "ok", "model_version": scorer_.version})
 
     log.debug(
         "app %s built with topics %s", settings.app_id, json.dumps(settings.topic(settings.topic_articles))
@@ -239,7 +251,7 @@ def create_app(
         app=app,
         settings=settings,
         metrics=metrics,
-        scorer=scorer,
+        scorer=scorer_,
         articles_topic=articles_topic,
         scored_topic=scored_topic,
         dlq_topic=dlq_topic,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 SCORE_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 SECONDS_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -40,6 +40,7 @@ class TensionMetrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry, prefix: str = "tension") -> TensionMetrics:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: they double the scrape for no use here
         p = prefix
         metrics = cls(
             registry=registry,

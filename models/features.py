@@ -1,0 +1,280 @@
+"""Text features: the one function that defines them, and the transformer that vectorises them.
+
+Features are language-neutral *concept* tokens (see :mod:`models.lexicon`) rather than words, so English
+training text teaches the German side and the source's style (datelines, bylines, wording, length) gives
+the model little to latch on to:
+
+* ``c:<concept>``        log(1 + number of sentences that mention the concept)  (whole text, any position)
+* ``p:<a>+<b>``          log(1 + number of sentences that mention both concepts)  (same-sentence evidence:
+                         ``p:balloon+border`` is what separates a DMZ incident from a passing mention)
+* ``w:<a>+<b>``          both concepts in two adjacent sentences (the event told over two sentences)
+* ``l:<concept>``        the concept is in the lead (title and first two sentences): the subject of the text
+
+German compounds are matched by their parts (``*waffe*`` + ``*liefer*`` in ``Waffenlieferungen``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from models.lexicon import CONCEPTS, EXCLUDE, LEXICON_VERSION
+
+__all__ = [
+    "FEATURES_VERSION",
+    "ConceptFeaturizer",
+    "concepts_of_token",
+    "extract_features",
+    "fold",
+    "strip_boilerplate",
+]
+
+FEATURES_VERSION = f"concepts-1/{LEXICON_VERSION}"
+
+#: Sentences counted as the lead (after the title, which compose_text puts first).
+LEAD_SENTENCES = 3
+
+_FOLD_TABLE = str.maketrans(
+    {
+        "ä": "a", "ö": "o", "ü": "u", "ß": "ss", "à": "a", "á": "a", "â": "a", "ã": "a", "å": "a",
+        "é": "e", "è": "e", "ê": "e", "ë": "e", "í": "i", "ì": "i", "î": "i", "ï": "i", "ó": "o",
+        "ò": "o", "ô": "o", "õ": "o", "ú": "u", "ù": "u", "û": "u", "ñ": "n", "ç": "c", "ø": "o",
+        "æ": "ae", "œ": "oe", "ŏ": "o", "ŭ": "u",
+    }
+)
+
+# Abbreviations whose case matters, rewritten before lower-casing.
+_CASED = re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\b(?:USA?|UNO?|EU)\b")
+_CASED_MAP = {"EU": " european union ", "UN": " un ", "UNO": " un "}
+# Datelines and bylines near the start: "SEOUL, June 19 (Yonhap) -- ", "Pjöngjang –", "(CNN) — ",
+# "Berlin (dpa) - ", "By Jane Doe, CNN", "Von Max Muster".
+_DATELINE = re.compile(
+    r"^[ \t]*(?:\(\w{2,12}\)|[A-ZÄÖÜ][\wÄÖÜäöüß.'’]*(?:[ ][A-ZÄÖÜ][\wÄÖÜäöüß.'’]*){0,2}"
+    r"(?:,[ ][\w. ]{1,25})?(?:[ ]?\([\w./ ]{2,20}\))?)[ \t]*(?:--|–|—|-(?=[ ]))[ \t]*",
+    re.MULTILINE,
+)
+_BYLINE = re.compile(r"^[ \t]*(?:By|Von|From|Autor(?:in)?:?)[ ][^\n]{0,80}$", re.MULTILINE)
+#: Region at the start of a text searched for datelines and bylines.
+_HEAD_CHARS = 600
+# One pass: word tokens and sentence ends.
+_TOKEN_OR_STOP = re.compile(r"\w+|[.!?;:\n\u3002]")
+_STOPS = frozenset(".!?;:\n\u3002")
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+
+#: Concepts that are kept as counts but never paired (too generic to mean anything in a pair).
+UNPAIRED: frozenset[str] = frozenset({"report", "state", "sport", "economy", "entertainment", "weather",
+                                      "domestic", "security"})
+#: Actors and places: window pairs join an anchor in one sentence with an event concept in the next.
+ANCHORS: frozenset[str] = frozenset({"nkorea", "skorea", "korea", "russia", "ukraine", "usa", "china",
+                                     "japan", "iran", "mideast", "west", "germany", "dmz", "border",
+                                     "sea_border", "island"})
+
+
+def strip_boilerplate(text: str) -> str:
+    """Remove datelines and bylines (source style, not content) from the start of a text."""
+    head, tail = text[:_HEAD_CHARS], text[_HEAD_CHARS:]
+    head = _DATELINE.sub("", _BYLINE.sub(" ", head))
+    return head + tail
+
+
+def _cased_repl(match: re.Match[str]) -> str:
+    return _CASED_MAP.get(match.group(0), " usa ")
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold accents/umlauts so ``Schüsse`` and ``Schuesse`` meet at ``schusse``."""
+    return _CASED.sub(_cased_repl, text).lower().translate(_FOLD_TABLE)
+
+
+def _fold_token(token: str) -> str:
+    if token.isascii():
+        return token
+    return token.translate(_FOLD_TABLE)
+
+
+def _build_tables() -> tuple[
+    dict[str, tuple[str, ...]],
+    list[tuple[str, str]],
+    list[tuple[str, str]],
+    dict[tuple[str, ...], tuple[str, ...]],
+    frozenset[str],
+]:
+    exact: dict[str, list[str]] = {}
+    prefix: list[tuple[str, str]] = []
+    contains: list[tuple[str, str]] = []
+    phrases: dict[tuple[str, ...], list[str]] = {}
+    for concept, patterns in CONCEPTS.items():
+        for raw in patterns:
+            pat = raw.strip()
+            if " " in pat:
+                key = tuple(_ASCII_TOKEN.findall(fold(pat.strip("*"))))
+                phrases.setdefault(key, []).append(concept)
+            elif pat.startswith("*") and pat.endswith("*"):
+                contains.append((pat.strip("*"), concept))
+            elif pat.endswith("*"):
+                prefix.append((pat[:-1], concept))
+            else:
+                exact.setdefault(pat, []).append(concept)
+    firsts = frozenset(k[0] for k in phrases)
+    return (
+        {k: tuple(dict.fromkeys(v)) for k, v in exact.items()},
+        prefix,
+        contains,
+        {k: tuple(dict.fromkeys(v)) for k, v in phrases.items()},
+        firsts,
+    )
+
+
+_EXACT, _PREFIX, _CONTAINS, _PHRASES, _PHRASE_FIRSTS = _build_tables()
+
+
+@lru_cache(maxsize=262_144)
+def concepts_of_token(token: str) -> tuple[str, ...]:
+    """Concepts of one lower-cased token (exact, prefix and compound-part matches, minus vetoes).
+
+    Tokens are folded here (``schüsse`` -> ``schusse``); German compounds are found by their parts:
+    ``waffenlieferungen`` -> ``deliver``, ``weapon``, ``arms_deal``.
+    """
+    token = _fold_token(token)
+    found: dict[str, None] = dict.fromkeys(_EXACT.get(token, ()))
+    if len(token) >= 3:
+        for stem, concept in _PREFIX:
+            if concept not in found and token.startswith(stem) and not _vetoed(token, concept):
+                found[concept] = None
+        for part, concept in _CONTAINS:
+            if concept not in found and part in token and not _vetoed(token, concept):
+                found[concept] = None
+    return tuple(found)
+
+
+def _vetoed(token: str, concept: str) -> bool:
+    return any(v in token for v in EXCLUDE.get(concept, ()))
+
+
+def _phrase_concepts(tokens: list[str], i: int) -> tuple[str, ...]:
+    out: tuple[str, ...] = ()
+    for n in (2, 3):
+        if i + n <= len(tokens):
+            hit = _PHRASES.get(tuple(_fold_token(t) for t in tokens[i : i + n]))
+            if hit:
+                out += hit
+    return out
+
+
+def extract_features(text: str) -> dict[str, float]:
+    """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
+
+    Position-insensitive counts of concept mentions and of concept pairs in one sentence or in two
+    adjacent sentences, plus lead concepts; see the module docstring.
+    """
+    lowered = _CASED.sub(_cased_repl, strip_boilerplate(text)).lower()
+    single: dict[str, int] = {}
+    pair: dict[str, int] = {}
+    window: dict[str, int] = {}
+    feats: dict[str, float] = {}
+    lookup = concepts_of_token
+    firsts = _PHRASE_FIRSTS
+    stops = _STOPS
+    unpaired = UNPAIRED
+    anchors = ANCHORS
+    previous: set[str] = set()
+    current: set[str] = set()
+    index = 0
+    words = 0
+    items = _TOKEN_OR_STOP.findall(lowered)
+    items.append("\n")
+    for i, tok in enumerate(items):
+        if tok not in stops:
+            words += 1
+            hit = lookup(tok)
+            if hit:
+                current.update(hit)
+            if tok in firsts:
+                current.update(_phrase_concepts(items, i))
+            continue
+        if not words:
+            continue
+        words = 0
+        if current:
+            ordered = sorted(current)
+            for c in ordered:
+                single[c] = single.get(c, 0) + 1
+                if index < LEAD_SENTENCES:
+                    feats["l:" + c] = 1.0
+            paired = [c for c in ordered if c not in unpaired]
+            for a, b in combinations(paired, 2):
+                key = a + "+" + b
+                pair[key] = pair.get(key, 0) + 1
+            if previous:
+                new = [c for c in paired if c not in previous]
+                for a in previous:
+                    if a in current:
+                        continue
+                    a_anchor = a in anchors
+                    for b in new:
+                        if a_anchor != (b in anchors):
+                            key = a + "+" + b if a < b else b + "+" + a
+                            window[key] = window.get(key, 0) + 1
+            previous = set(paired)
+            current = set()
+        else:
+            previous = current
+        index += 1
+    for prefix, counts in (("c:", single), ("p:", pair), ("w:", window)):
+        for key, n in counts.items():
+            feats[prefix + key] = math.log1p(n)
+    return feats
+
+
+class ConceptFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Vectorise texts with :func:`extract_features`.
+
+    ``fit`` learns the vocabulary (features seen in at least ``min_df`` training texts);
+    ``transform`` returns a sparse matrix with one row per text.
+    """
+
+    def __init__(self, min_df: int = 2) -> None:
+        self.min_df = min_df
+
+    def fit(self, X: Iterable[str], y: Any = None) -> ConceptFeaturizer:
+        df: dict[str, int] = {}
+        for text in X:
+            for name in extract_features(text):
+                df[name] = df.get(name, 0) + 1
+        names = sorted(n for n, c in df.items() if c >= self.min_df)
+        self.feature_names_: list[str] = names
+        self.vocabulary_: dict[str, int] = {n: i for i, n in enumerate(names)}
+        self.n_features_out_: int = len(names)
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        check_is_fitted(self, "vocabulary_")
+        vocab = self.vocabulary_
+        indptr = [0]
+        indices: list[int] = []
+        values: list[float] = []
+        for text in X:
+            for name, value in extract_features(text).items():
+                j = vocab.get(name)
+                if j is not None:
+                    indices.append(j)
+                    values.append(value)
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(indptr) - 1, len(vocab)),
+        )
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        check_is_fitted(self, "vocabulary_")
+        return np.asarray(self.feature_names_, dtype=object)

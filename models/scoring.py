@@ -1,0 +1,171 @@
+"""Scoring: the model object the stream and the CLI call, its predictions and input validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.pipeline import Pipeline
+
+from models.classifier import CalibratedMultiLabel
+from models.errors import InputError, ModelError
+from models.features import ConceptFeaturizer
+
+__all__ = [
+    "MAX_TEXT_BYTES",
+    "MAX_EVIDENCE",
+    "Prediction",
+    "TensionModel",
+    "compose_text",
+    "pretty_feature",
+    "validate_text",
+]
+
+#: Largest text accepted (UTF-8 bytes), the same limit as a Kafka message on the ``articles`` topic.
+#: Larger input is an error (``InputError("too_large")``), never silently truncated.
+MAX_TEXT_BYTES = 1024 * 1024
+#: Evidence terms reported per predicted category.
+MAX_EVIDENCE = 5
+_TITLE_SEPARATOR = "\n\n"
+
+
+def compose_text(title: str | None, text: str | None) -> str:
+    """The one place that joins a title and a body into the text the model scores.
+
+    The title comes first (it is part of the lead), separated from the body by a blank line; a missing
+    or blank part is left out.
+    """
+    parts = [p.strip() for p in (title, text) if p is not None and p.strip()]
+    return _TITLE_SEPARATOR.join(parts)
+
+
+def validate_text(text: object) -> str:
+    """Return ``text`` if the model can score it, else raise :class:`InputError`.
+
+    Reasons: ``not_text`` (not a ``str``, e.g. bytes), ``empty`` (nothing but whitespace),
+    ``too_large`` (over :data:`MAX_TEXT_BYTES` UTF-8 bytes), ``binary`` (NUL bytes, lone surrogates or
+    mostly control/replacement characters: not natural-language text).
+    """
+    if not isinstance(text, str):
+        raise InputError("not_text", f"expected str, got {type(text).__name__}")
+    if not text.strip():
+        raise InputError("empty", "the text is empty")
+    if len(text) > MAX_TEXT_BYTES // 4 and len(text.encode("utf-8", errors="replace")) > MAX_TEXT_BYTES:
+        raise InputError("too_large", f"the text is over {MAX_TEXT_BYTES} bytes of UTF-8")
+    if "\x00" in text:
+        raise InputError("binary", "the text contains NUL bytes")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError("binary", "the text is not valid Unicode (lone surrogates)") from exc
+    sample = text[:4096]
+    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f\v") or ch == "\ufffd")
+    if bad > max(8, len(sample) // 20):
+        raise InputError("binary", "the text looks binary (control or replacement characters)")
+    return text
+
+
+def pretty_feature(name: str) -> str:
+    """Readable evidence term for a feature name (``p:balloon+border`` -> ``balloon+border``)."""
+    kind, _, rest = name.partition(":")
+    if kind == "l":
+        return "lead:" + rest
+    if kind == "w":
+        return rest.replace("+", "~")
+    return rest
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's answer for one text.
+
+    ``tension`` is the largest calibrated category probability (0 when there are no categories): the
+    probability that the most likely tension event is in the text. It is comparable across articles and
+    stays below the category thresholds' scale for background text.
+    """
+
+    scores: dict[str, float]
+    labels: list[str]
+    tension: float
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+
+class TensionModel:
+    """A fitted pipeline (``features`` -> ``classifier``) with its categories, thresholds and metadata."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        categories: Sequence[str],
+        thresholds: Mapping[str, float],
+        version: str,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.version: str = version
+        self.categories: tuple[str, ...] = tuple(categories)
+        self.thresholds: dict[str, float] = {c: float(thresholds[c]) for c in self.categories}
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        featurizer = pipeline.named_steps.get("features")
+        classifier = pipeline.named_steps.get("classifier")
+        if not isinstance(featurizer, ConceptFeaturizer) or not isinstance(classifier, CalibratedMultiLabel):
+            raise ModelError("<pipeline>", "expected steps 'features' (ConceptFeaturizer) and "
+                             "'classifier' (CalibratedMultiLabel)")
+        if classifier.coef_.shape[0] != len(self.categories):
+            raise ModelError("<pipeline>", f"the classifier has {classifier.coef_.shape[0]} outputs but "
+                             f"{len(self.categories)} categories are declared")
+        self._featurizer = featurizer
+        self._classifier = classifier
+        self._names = np.asarray([pretty_feature(n) for n in featurizer.feature_names_], dtype=object)
+        self._thr = np.asarray([self.thresholds[c] for c in self.categories])
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, shape (len(texts), len(categories))."""
+        for t in texts:
+            validate_text(t)
+        X = self._featurizer.transform(texts)
+        return np.asarray(self._classifier.predict_proba(X))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Score a batch of texts (each made with :func:`compose_text`).
+
+        Raises :class:`InputError` (with the batch position in ``detail``) if any text is invalid; call
+        :func:`validate_text` first to drop bad items one by one.
+        """
+        for i, t in enumerate(texts):
+            try:
+                validate_text(t)
+            except InputError as exc:
+                raise InputError(exc.reason, f"item {i}: {exc.detail}") from exc
+        if not texts:
+            return []
+        X: sp.csr_matrix = self._featurizer.transform(texts)
+        proba = self._classifier.calibrate(self._classifier.decision_function(X))
+        coef = self._classifier.coef_
+        out: list[Prediction] = []
+        cats = self.categories
+        for i in range(proba.shape[0]):
+            row = proba[i]
+            hits = np.flatnonzero(row >= self._thr)
+            evidence: dict[str, list[str]] = {}
+            if hits.size:
+                start, end = X.indptr[i], X.indptr[i + 1]
+                idx = X.indices[start:end]
+                vals = X.data[start:end]
+                for j in hits:
+                    contrib = vals * coef[j, idx]
+                    order = np.argsort(-contrib)[:MAX_EVIDENCE]
+                    evidence[cats[j]] = [str(self._names[idx[o]]) for o in order if contrib[o] > 0]
+            scores = {c: round(float(row[j]), 6) for j, c in enumerate(cats)}
+            out.append(
+                Prediction(
+                    scores=scores,
+                    labels=[cats[j] for j in hits],
+                    tension=round(float(row.max()), 6) if row.size else 0.0,
+                    evidence=evidence,
+                )
+            )
+        return out
