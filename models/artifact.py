@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def save_model(model: TensionModel, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        sio.dump(model.pipeline, path)
+        sio.dump(model.pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     except Exception as exc:  # skops raises many types; report them as one
         raise ModelError(str(path), f"cannot write the model: {exc}") from exc
     sidecar: dict[str, Any] = {

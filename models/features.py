@@ -4,7 +4,7 @@ Features are language-neutral *concept* tokens (see :mod:`models.lexicon`) rathe
 training text teaches the German side and the source's style (datelines, bylines, wording, length) gives
 the model little to latch on to:
 
-* ``c:<concept>``        log(1 + number of sentences that mention the concept)  (whole text, any position)
+* ``c:<concept>``        1 if the concept is mentioned anywhere (presence: long texts do not pile up counts)
 * ``p:<a>+<b>``          log(1 + number of sentences that mention both concepts)  (same-sentence evidence:
                          ``p:balloon+border`` is what separates a DMZ incident from a passing mention)
 * ``w:<a>+<b>``          both concepts in two adjacent sentences (the event told over two sentences)
@@ -69,6 +69,7 @@ _HEAD_CHARS = 600
 _TOKEN_OR_STOP = re.compile(r"\w+|[.!?;:\n\u3002]")
 _STOPS = frozenset(".!?;:\n\u3002")
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+_LOG1P = [math.log1p(n) for n in range(64)]
 
 #: Concepts that are kept as counts but never paired (too generic to mean anything in a pair).
 UNPAIRED: frozenset[str] = frozenset({"report", "state", "sport", "economy", "entertainment", "weather",
@@ -229,9 +230,13 @@ def extract_features(text: str) -> dict[str, float]:
         else:
             previous = current
         index += 1
-    for prefix, counts in (("c:", single), ("p:", pair), ("w:", window)):
+    # single concepts: presence only, so that long texts do not pile up generic evidence;
+    # pairs: log counts, a subject told in several sentences weighs more than a passing mention
+    for key in single:
+        feats["c:" + key] = 1.0
+    for prefix, counts in (("p:", pair), ("w:", window)):
         for key, n in counts.items():
-            feats[prefix + key] = math.log1p(n)
+            feats[prefix + key] = _LOG1P[n] if n < len(_LOG1P) else math.log1p(n)
     return feats
 
 
@@ -251,10 +256,22 @@ class ConceptFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             for name in extract_features(text):
                 df[name] = df.get(name, 0) + 1
         names = sorted(n for n, c in df.items() if c >= self.min_df)
-        self.feature_names_: list[str] = names
+        self.feature_names_: np.ndarray = np.asarray(names, dtype=str)
         self.vocabulary_: dict[str, int] = {n: i for i, n in enumerate(names)}
         self.n_features_out_: int = len(names)
         return self
+
+    # The vocabulary is derived from feature_names_: it is not stored (a small, fast artifact) and is
+    # rebuilt when the object is restored.
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("vocabulary_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "feature_names_" in state:
+            self.vocabulary_ = {str(n): i for i, n in enumerate(self.feature_names_)}
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         check_is_fitted(self, "vocabulary_")
@@ -277,4 +294,4 @@ class ConceptFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         check_is_fitted(self, "vocabulary_")
-        return np.asarray(self.feature_names_, dtype=object)
+        return np.asarray([str(n) for n in self.feature_names_], dtype=object)

@@ -42,7 +42,6 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                 "huthi*", "yemen", "jemen", "netanyahu", "netanjahu"),
     "west": ("nato", "west", "western", "westen", "westlich*", "european union", "europe*"),
     "germany": ("germany", "german", "deutschland", "bundeswehr", "berlin", "scholz", "pistorius"),
-    "state": ("state", "states", "staat", "staaten", "country", "countries", "land", "lander", "regime"),
     # ---- border / DMZ ------------------------------------------------------------------------
     "dmz": ("dmz", "demilitarized zone", "demilitarised zone", "*entmilitarisiert*", "panmunjom",
             "panmunjeom", "jsa", "joint security area", "mdl", "military demarcation line",
@@ -198,9 +197,6 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "history": ("since", "seit", "anniversary", "*jahrestag*", "history", "*geschichte*", "historic*",
                 "*historisch*", "decades", "*jahrzehnt*", "1950", "1953", "war ended",
                 "*koreakrieg*", "korean war", "armistice", "*waffenstillstand*"),
-    "report": ("said", "sagte", "according", "*zufolge*", "*berichtet*", "reported", "reports",
-               "announced", "*mitgeteilt*", "*teilte*", "*erklarte*", "stated", "claimed", "*angaben*",
-               "confirmed", "*bestatigt*"),
     "denial": ("deny", "denied", "denies", "*dementi*", "*bestreit*", "*bestritt*", "*zuruckgewiesen*",
                "rejected", "baseless", "*haltlos*"),
     # ---- background topics (negative evidence) ---------------------------------------------------

@@ -33,7 +33,8 @@ from streams.runner import (
 from streams.topics import bootstrap_servers
 
 SAMPLE = Path(__file__).parent / "sample" / "articles.jsonl"
-KAFKA_URL = "kafka://127.0.0.1:9092"
+KAFKA_PORT = int(os.environ.get("KAFKA_PORT", "9092"))  # the same variable as deploy/kafka-local
+KAFKA_URL = f"kafka://127.0.0.1:{KAFKA_PORT}"
 
 
 def _say(text: str) -> None:
@@ -60,12 +61,12 @@ def extra_bad_messages(producer: KafkaProducer, topic: str) -> int:
 
 def run_demo(keep_kafka: bool = False, timeout: float = 180.0) -> int:
     started_kafka = False
-    if not kafka_running():
+    if not kafka_running(KAFKA_PORT):
         _say("== starting the local Kafka broker (deploy/kafka-local)")
         kafka_local("up")
         started_kafka = True
     else:
-        _say("== a Kafka broker already listens on 127.0.0.1:9092: using it")
+        _say(f"== a Kafka broker already listens on 127.0.0.1:{KAFKA_PORT}: using it")
     run_id = f"demo-{int(time.time())}"
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     state = Path(tempfile.mkdtemp(prefix="tension-demo-"))

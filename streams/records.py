@@ -80,7 +80,7 @@ def article_from_dict(data: Any) -> Article:
         raise InputError("not_object", f"an article must be a JSON object, got {type(data).__name__}")
     article_id = data.get("id")
     if not isinstance(article_id, str):
-        kind = "missing" if article_id is None else f"a {type(article_id).__name__}"
+        kind = "nothing" if article_id is None else type(article_id).__name__
         raise InputError("bad_id", f"'id' must be a string, got {kind}")
     if not article_id.strip() or len(article_id) > MAX_ID_CHARS:
         raise InputError("bad_id", f"'id' must have 1-{MAX_ID_CHARS} characters and not be blank")

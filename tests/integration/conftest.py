@@ -19,7 +19,9 @@ import pytest
 from streams.receiver import WebhookReceiver
 from streams.runner import WorkerProcess, kafka_running, worker_env
 
-KAFKA_URL = os.environ.get("TENSION_TEST_KAFKA_URL", "kafka://127.0.0.1:9092")
+KAFKA_URL = os.environ.get(
+    "TENSION_TEST_KAFKA_URL", f"kafka://127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+)
 BOOTSTRAP = [KAFKA_URL.removeprefix("kafka://")]
 
 
