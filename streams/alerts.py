@@ -79,40 +79,45 @@ def severity_for(score: float) -> Severity:
     return "info"
 
 
-def article_alerts(
-    scored: Mapping[str, Any], min_scores: Mapping[str, float], default_min_score: float
-) -> list[Alert]:
-    """The article rule: one alert per predicted category whose score reaches its minimum."""
-    alerts: list[Alert] = []
-    scores: Mapping[str, float] = scored["scores"]
-    regions: Sequence[str] = scored.get("regions") or ()
-    dyads: Sequence[str] = scored.get("dyads") or ()
-    evidence: Mapping[str, Sequence[str]] = scored.get("evidence") or {}
-    for category in scored["labels"]:
-        score = float(scores.get(category, 0.0))
-        if score < min_scores.get(category, default_min_score):
-            continue
-        alerts.append(
-            Alert(
-                id=alert_id("article", category, str(scored["id"])),
-                kind="article",
-                rule=f"article:{category}",
-                severity=severity_for(score),
-                category=category,
-                score=round(score, 4),
-                region=regions[0] if regions else None,
-                dyad=dyads[0] if dyads else None,
-                window=None,
-                articles=(
-                    AlertArticle(id=scored["id"], title=scored.get("title") or "", url=scored.get("url")),
-                ),
-                evidence=tuple(evidence.get(category, ())),
-                created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-                model_version=scored.get("model_version"),
-                actors=tuple(scored.get("actors") or ()),
-            )
-        )
-    return alerts
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def article_alert(
+    rule: str,
+    category: str,
+    record: Mapping[str, Any],
+    region: str | None,
+    severity: Severity | None = None,
+    ts: float | None = None,
+) -> Alert:
+    """The alert of an article rule: the article, its score for ``category`` and the evidence terms."""
+    score = float(record["scores"].get(category, 0.0))
+    evidence: Mapping[str, Sequence[str]] = record.get("evidence") or {}
+    dyads: Sequence[str] = record.get("dyads") or ()
+    article = record.get("article") or {
+        "id": record["id"],
+        "title": record.get("title"),
+        "url": record.get("url"),
+    }
+    return Alert(
+        id=alert_id("article", rule, region or "", str(article["id"])),
+        kind="article",
+        rule=rule,
+        severity=severity or severity_for(score),
+        category=category,
+        score=round(score, 4),
+        region=region,
+        dyad=dyads[0] if dyads else None,
+        window=None,
+        articles=(
+            AlertArticle(id=str(article["id"]), title=article.get("title") or "", url=article.get("url")),
+        ),
+        evidence=tuple(evidence.get(category, ())),
+        created_at=iso(ts) if ts is not None else iso(datetime.now(UTC).timestamp()),
+        model_version=record.get("model_version"),
+        actors=tuple(record.get("actors") or ()),
+    )
 
 
 def _headline(alert: Alert) -> str:

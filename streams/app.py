@@ -1,15 +1,18 @@
 """The Faust application, built by a factory: topics, tables, agents and the /metrics page.
 
-Agent bodies stay short: the decisions (validate, score, alert, deliver) live in plain modules.
+Agent bodies stay short: the decisions (validate, score, aggregate, alert, deliver) live in plain modules.
+
+    articles -> classify -> articles.scored -> fanout -> tension.updates (keyed by region/dyad)
+             -> aggregate (windows, rules) -> tension.signals + tension.alerts -> notify -> webhooks
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import faust
@@ -20,12 +23,16 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from models.errors import InputError
-from streams.alerts import Alert, article_alerts
+from streams.aggregate import apply_update, scope_id, scope_keys, update_message
+from streams.alerts import Alert
 from streams.delivery import RetryPolicy, WebhookSender
+from streams.health import install_pipeline_health
 from streams.metrics import TensionMetrics
 from streams.records import Article, parse_article
+from streams.rules import ANY_CATEGORY, RuleSet, load_rules
 from streams.scoring import ArticleScorer, load_scorer
 from streams.settings import Settings
+from streams.windows import stats
 
 log = logging.getLogger("tension.worker")
 
@@ -48,6 +55,10 @@ def dead_letter_headers(
     ]
 
 
+def alert_age(alert: Alert, now: float) -> float:
+    return now - datetime.fromisoformat(alert.created_at.replace("Z", "+00:00")).timestamp()
+
+
 @dataclass
 class TensionApp:
     """The Faust app and the parts a test or the CLI needs to reach."""
@@ -56,14 +67,22 @@ class TensionApp:
     settings: Settings
     metrics: TensionMetrics
     scorer: ArticleScorer
+    rules: RuleSet
     articles_topic: Any
     scored_topic: Any
     dlq_topic: Any
+    updates_topic: Any
+    signals_topic: Any
     alerts_topic: Any
     alerts_dlq_topic: Any
     seen: Any
+    counted: Any
+    windows: Any
+    cooldowns: Any
     delivered: Any
     classify: Any
+    fanout: Any
+    aggregate: Any
     notify: Any
 
 
@@ -71,12 +90,14 @@ def create_app(
     settings: Settings,
     *,
     scorer: ArticleScorer | None = None,
+    rules: RuleSet | None = None,
     registry: CollectorRegistry | None = None,
     http_client: httpx.AsyncClient | None = None,
 ) -> TensionApp:
     registry_: CollectorRegistry = registry if registry is not None else CollectorRegistry()
     metrics = TensionMetrics.create(registry_)
     scorer_: ArticleScorer = scorer if scorer is not None else load_scorer(settings.model_path)
+    rules_ = rules if rules is not None else load_rules(settings.rules_path, scorer_.categories)
     metrics.init_categories(scorer_.categories, scorer_.version)
 
     app = faust.App(
@@ -100,37 +121,37 @@ def create_app(
         stream_wait_empty=False,
         table_standby_replicas=0,
     )
-    articles_topic = app.topic(
-        settings.topic(settings.topic_articles),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
-    dlq_topic = app.topic(
-        settings.topic(settings.topic_dlq),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
-    scored_topic = app.topic(
-        settings.topic(settings.topic_scored), key_serializer="raw", value_serializer="json"
-    )
-    alerts_topic = app.topic(
-        settings.topic(settings.topic_alerts), key_serializer="raw", value_serializer="json"
-    )
-    alerts_dlq_topic = app.topic(
-        settings.topic(settings.topic_alerts_dlq), key_serializer="raw", value_serializer="json"
-    )
-    # Article ids already scored, and alert ids already delivered: both recovered from their changelogs,
-    # so a restart neither re-scores (double counts) an article nor re-sends a delivered alert.
-    seen = app.Table(
-        "seen-articles", default=None, key_type=str, value_type=float, partitions=settings.topic_partitions
-    )
-    delivered = app.Table(
-        "delivered-alerts", default=None, key_type=str, value_type=str, partitions=settings.topic_partitions
-    )
+    install_pipeline_health(app, registry_)
+
+    def raw_topic(name: str) -> Any:
+        return app.topic(
+            settings.topic(name),
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+
+    def json_topic(name: str) -> Any:
+        return app.topic(settings.topic(name), key_serializer="raw", value_serializer="json")
+
+    articles_topic = raw_topic(settings.topic_articles)
+    dlq_topic = raw_topic(settings.topic_dlq)
+    scored_topic = json_topic(settings.topic_scored)
+    updates_topic = json_topic(settings.topic_updates)
+    signals_topic = json_topic(settings.topic_signals)
+    alerts_topic = json_topic(settings.topic_alerts)
+    alerts_dlq_topic = json_topic(settings.topic_alerts_dlq)
+
+    def table(name: str) -> Any:
+        return app.Table(name, default=None, partitions=settings.topic_partitions)
+
+    # All state lives in changelog-backed tables, recovered after a restart or a rebalance:
+    seen = table("seen-articles")  # article id -> scored at: an article is scored once
+    counted = table("counted-articles")  # "scope:key|article id" -> ts: counted once per key
+    windows = table("window-states")  # "scope:key|category|window" -> window state (streams.windows)
+    cooldowns = table("rule-cooldowns")  # "rule|scope:key" -> last fired (event time)
+    delivered = table("delivered-alerts")  # alert id -> delivered | dead_lettered: sent once
 
     async def dead_letter(event: EventT[Any], error: InputError) -> None:
         message = event.message
@@ -179,9 +200,6 @@ def create_app(
                 metrics.scores.labels(category=category).observe(score)
             for category in record["labels"]:
                 metrics.labels.labels(category=category, language=record["language"]).inc()
-            for alert in article_alerts(record, settings.alert_category_min_scores, settings.alert_min_score):
-                metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="emitted").inc()
-                await alerts_topic.send(key=alert.id.encode(), value=alert.to_dict())
         if events:
             metrics.processing_seconds.observe((time.perf_counter() - started) / len(events))
 
@@ -191,6 +209,63 @@ def create_app(
         async for events in batches:
             await handle_batch(list(events))
 
+    @app.agent(scored_topic, name="fanout")
+    async def fanout(stream: StreamT[Any]) -> None:
+        """Re-key each scored article by the regions and dyads it counts in."""
+        async for record in stream:
+            ts = float(record.get("timings", {}).get("ingested_at") or time.time())
+            for scope, key in scope_keys(record, settings.dyads_per_article):
+                update = update_message(record, scope, key, ts)
+                await updates_topic.send(key=scope_id(update).encode(), value=update)
+
+    @app.agent(updates_topic, name="aggregate")
+    async def aggregate(stream: StreamT[Any]) -> None:
+        """Windows, signals and rule-based alerts per region/dyad; each article counted once per key."""
+        async for update in stream:
+            sid = scope_id(update)
+            counted_key = f"{sid}|{update['article']['id']}"
+            if counted.get(counted_key) is not None:
+                continue
+            outcome = apply_update(update, rules_, windows.get, cooldowns.get)
+            for key, state in outcome.states.items():
+                windows[key] = state
+            for key, ts in outcome.fired.items():
+                cooldowns[key] = ts
+            counted[counted_key] = update["ts"]
+            for signal in outcome.signals:
+                await signals_topic.send(key=sid.encode(), value=signal)
+                metrics.signals.labels(scope=update["scope"]).inc()
+            for category, st in outcome.stats:
+                shown = "all" if category == ANY_CATEGORY else category
+                metrics.set_window(update["scope"], update["key"], shown, st.window, st.count, st.zscore)
+                if category == ANY_CATEGORY:
+                    metrics.set_tension(
+                        update["scope"], update["key"], st.window, st.mean_tension, st.max_tension
+                    )
+            for kind, category in outcome.suppressed:
+                metrics.alert_suppressed.labels(kind=kind, category=category).inc()
+            for alert in outcome.alerts:
+                metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="emitted").inc()
+                await alerts_topic.send(key=alert.id.encode(), value=alert.to_dict())
+
+    @app.timer(interval=settings.gauge_refresh_seconds)  # type: ignore[misc]
+    async def refresh_window_gauges() -> None:
+        """Windows move on without new articles: re-export the keys this worker owns at the current time."""
+        now = time.time()
+        metrics.clear_windows()
+        for key, state in list(windows.items()):
+            sid, category, window = key.split("|")
+            scope, name = sid.split(":", 1)
+            try:
+                spec = rules_.window(window)
+            except KeyError:
+                continue
+            st = stats(state, spec, now)
+            shown = "all" if category == ANY_CATEGORY else category
+            metrics.set_window(scope, name, shown, window, st.count, st.zscore)
+            if category == ANY_CATEGORY:
+                metrics.set_tension(scope, name, window, st.mean_tension, st.max_tension)
+
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     client = http_client
     policy = RetryPolicy(
@@ -198,29 +273,35 @@ def create_app(
         initial_seconds=settings.webhook_backoff_initial_seconds,
         max_seconds=settings.webhook_backoff_max_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
+        max_age_seconds=settings.webhook_max_age_seconds,
     )
+
+    async def park(alert: Alert, reason: str) -> None:
+        metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="dead_lettered").inc()
+        log.error("alert %s undeliverable: %s", alert.id, reason)
+        await alerts_dlq_topic.send(
+            key=alert.id.encode(),
+            value={"alert": alert.to_dict(), "reason": reason, "failed_at": time.time()},
+        )
+        delivered[alert.id] = "dead_lettered"
 
     async def deliver(alert: Alert) -> None:
         nonlocal client
         if not settings.webhook_urls or secret is None:
             return
+        if alert_age(alert, time.time()) > settings.webhook_max_age_seconds:
+            await park(alert, f"expired: older than {settings.webhook_max_age_seconds:g} s before delivery")
+            return
         if client is None:
             client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
-        sender = WebhookSender(client, secret, policy, settings.webhook_format, metrics)
         failures = []
-        for url in settings.webhook_urls:
+        for sink, url in settings.sinks():
+            sender = WebhookSender(client, secret, policy, sink, metrics)
             result = await sender.deliver(url, alert)
             if not result.delivered:
                 failures.append(result)
         if failures:
-            metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="dead_lettered").inc()
-            reasons = "; ".join(f"{f.url}: {f.error} after {f.attempts} attempts" for f in failures)
-            log.error("alert %s undeliverable: %s", alert.id, reasons)
-            await alerts_dlq_topic.send(
-                key=alert.id.encode(),
-                value={"alert": alert.to_dict(), "reason": reasons, "failed_at": time.time()},
-            )
-            delivered[alert.id] = "dead_lettered"
+            await park(alert, "; ".join(f"{f.url}: {f.error} after {f.attempts} attempts" for f in failures))
         else:
             metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="delivered").inc()
             delivered[alert.id] = "delivered"
@@ -244,21 +325,26 @@ def create_app(
         async def get(self, request: Request) -> Response:
             return self.json({"status": "ok", "model_version": scorer_.version})
 
-    log.debug(
-        "app %s built with topics %s", settings.app_id, json.dumps(settings.topic(settings.topic_articles))
-    )
     return TensionApp(
         app=app,
         settings=settings,
         metrics=metrics,
         scorer=scorer_,
+        rules=rules_,
         articles_topic=articles_topic,
         scored_topic=scored_topic,
         dlq_topic=dlq_topic,
+        updates_topic=updates_topic,
+        signals_topic=signals_topic,
         alerts_topic=alerts_topic,
         alerts_dlq_topic=alerts_dlq_topic,
         seen=seen,
+        counted=counted,
+        windows=windows,
+        cooldowns=cooldowns,
         delivered=delivered,
         classify=classify,
+        fanout=fanout,
+        aggregate=aggregate,
         notify=notify,
     )

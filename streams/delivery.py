@@ -31,6 +31,7 @@ class RetryPolicy:
     initial_seconds: float = 0.5
     max_seconds: float = 30.0
     timeout_seconds: float = 5.0
+    max_age_seconds: float = 3600.0  # stop retrying once the next attempt would start later than this
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full-jitter exponential backoff before attempt ``attempt + 1`` (``attempt`` starts at 1)."""
@@ -132,8 +133,11 @@ class WebhookSender:
                 retry_after = retry_after_seconds(response.headers.get("retry-after"))
             if attempt == self._policy.max_attempts:
                 break
-            self._count("retried")
             delay = retry_after if retry_after is not None else self._policy.backoff(attempt, self._rng)
+            if time.monotonic() - started + delay > self._policy.max_age_seconds:
+                error = f"{error}; next attempt would pass the {self._policy.max_age_seconds:g} s limit"
+                break
+            self._count("retried")
             await self._sleep(delay)
         self._count("failed")
         return DeliveryResult(url, False, attempt, status, error, time.monotonic() - started)

@@ -16,7 +16,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 # Known label values, so series exist at zero before the first event (rates and alerts need them).
 ARTICLE_OUTCOMES = ("scored", "duplicate", "dead_lettered")
-ALERT_OUTCOMES = ("emitted", "delivered", "duplicate", "failed", "dead_lettered")
+ALERT_OUTCOMES = ("emitted", "delivered", "duplicate", "dead_lettered")
 DELIVERY_OUTCOMES = ("delivered", "retried", "failed")
 
 
@@ -37,6 +37,14 @@ class TensionMetrics:
     webhook_deliveries: Counter
     webhook_delivery_seconds: Histogram
     model_info: Gauge
+    region_articles: Gauge
+    region_tension: Gauge
+    region_zscore: Gauge
+    dyad_articles: Gauge
+    dyad_tension: Gauge
+    dyad_zscore: Gauge
+    signals: Counter
+    alert_suppressed: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry, prefix: str = "tension") -> TensionMetrics:
@@ -115,15 +123,92 @@ class TensionMetrics:
                 ["version", "categories"],
                 registry=registry,
             ),
+            region_articles=Gauge(
+                f"{p}_region_articles",
+                "Articles in the current window per region and category ('all': any article).",
+                ["region", "category", "window"],
+                registry=registry,
+            ),
+            region_tension=Gauge(
+                f"{p}_region_tension",
+                "Mean or max article tension in the current window per region.",
+                ["region", "window", "stat"],
+                registry=registry,
+            ),
+            region_zscore=Gauge(
+                f"{p}_region_zscore",
+                "Z-score of the window's article count against its baseline, per region and category.",
+                ["region", "category", "window"],
+                registry=registry,
+            ),
+            dyad_articles=Gauge(
+                f"{p}_dyad_articles",
+                "Articles in the current window per dyad (pair of states) and category.",
+                ["dyad", "category", "window"],
+                registry=registry,
+            ),
+            dyad_tension=Gauge(
+                f"{p}_dyad_tension",
+                "Mean or max article tension in the current window per dyad.",
+                ["dyad", "window", "stat"],
+                registry=registry,
+            ),
+            dyad_zscore=Gauge(
+                f"{p}_dyad_zscore",
+                "Z-score of the window's article count against its baseline, per dyad and category.",
+                ["dyad", "category", "window"],
+                registry=registry,
+            ),
+            signals=Counter(
+                f"{p}_signals_total",
+                "Window signals published to tension.signals, by scope (region, dyad).",
+                ["scope"],
+                registry=registry,
+            ),
+            alert_suppressed=Counter(
+                f"{p}_alerts_suppressed_total",
+                "Rule triggers not alerted because the rule's cooldown for that key was running.",
+                ["kind", "category"],
+                registry=registry,
+            ),
         )
         for outcome in ARTICLE_OUTCOMES:
             metrics.articles.labels(outcome=outcome)
         return metrics
+
+    def set_window(
+        self, scope: str, key: str, category: str, window: str, count: float, zscore: float
+    ) -> None:
+        if scope == "region":
+            self.region_articles.labels(region=key, category=category, window=window).set(count)
+            self.region_zscore.labels(region=key, category=category, window=window).set(zscore)
+        else:
+            self.dyad_articles.labels(dyad=key, category=category, window=window).set(count)
+            self.dyad_zscore.labels(dyad=key, category=category, window=window).set(zscore)
+
+    def set_tension(self, scope: str, key: str, window: str, mean: float, peak: float) -> None:
+        gauge = self.region_tension if scope == "region" else self.dyad_tension
+        label = "region" if scope == "region" else "dyad"
+        gauge.labels(**{label: key, "window": window, "stat": "mean"}).set(mean)
+        gauge.labels(**{label: key, "window": window, "stat": "max"}).set(peak)
+
+    def clear_windows(self) -> None:
+        """Forget every window series (before re-exporting the keys this worker owns now)."""
+        for gauge in (
+            self.region_articles,
+            self.region_tension,
+            self.region_zscore,
+            self.dyad_articles,
+            self.dyad_tension,
+            self.dyad_zscore,
+        ):
+            gauge.clear()
 
     def init_categories(self, categories: tuple[str, ...], version: str) -> None:
         """Create the per-category series at zero and publish the model info."""
         self.model_info.labels(version=version, categories=str(len(categories))).set(1)
         for category in categories:
             self.scores.labels(category=category)
-            for outcome in ALERT_OUTCOMES:
-                self.alerts.labels(kind="article", category=category, outcome=outcome)
+            for kind in ("article", "window"):
+                for outcome in ALERT_OUTCOMES:
+                    self.alerts.labels(kind=kind, category=category, outcome=outcome)

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     topic_alerts: str = "tension.alerts"
     topic_alerts_dlq: str = "tension.alerts.dlq"
     topic_signals: str = "tension.signals"
+    topic_updates: str = "tension.updates"
     topic_partitions: int = Field(default=4, ge=1)
     data_dir: Path = Path(".cache/worker")
 
@@ -39,9 +40,10 @@ class Settings(BaseSettings):
     batch_timeout_seconds: float = Field(default=0.2, gt=0)
     max_message_bytes: int = Field(default=1024 * 1024, ge=1024)
 
-    # Article alert rule: a category whose score reaches its minimum raises an alert
-    alert_min_score: float = Field(default=0.6, ge=0.0, le=1.0)
-    alert_category_min_scores: dict[str, float] = Field(default_factory=dict)
+    # Alert rules (YAML; default: the packaged streams/rules/default.yaml)
+    rules_path: Path | None = None
+    dyads_per_article: int = Field(default=3, ge=0, le=6)
+    gauge_refresh_seconds: float = Field(default=15.0, gt=0)
 
     # Webhook delivery (Standard Webhooks)
     webhook_urls: Annotated[tuple[str, ...], NoDecode] = ()
@@ -51,6 +53,7 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=6, ge=1)
     webhook_backoff_initial_seconds: float = Field(default=0.5, ge=0)
     webhook_backoff_max_seconds: float = Field(default=30.0, ge=0)
+    webhook_max_age_seconds: float = Field(default=3600.0, gt=0)
 
     log_level: str = "info"
 
@@ -65,7 +68,8 @@ class Settings(BaseSettings):
     @classmethod
     def _check_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
-            if not url.startswith(("http://", "https://")):
+            _, plain = split_sink(url)
+            if not plain.startswith(("http://", "https://")):
                 raise ValueError(f"webhook URL must start with http:// or https://: {url!r}")
         return value
 
@@ -74,14 +78,6 @@ class Settings(BaseSettings):
     def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith("whsec_"):
             raise ValueError("webhook secret must be a Standard Webhooks secret starting with 'whsec_'")
-        return value
-
-    @field_validator("alert_category_min_scores")
-    @classmethod
-    def _check_scores(cls, value: dict[str, float]) -> dict[str, float]:
-        for category, score in value.items():
-            if not 0.0 <= score <= 1.0:
-                raise ValueError(f"minimum score for {category!r} must be within 0..1, got {score}")
         return value
 
     @model_validator(mode="after")
@@ -94,5 +90,18 @@ class Settings(BaseSettings):
         """The full topic name for one of the ``topic_*`` settings' values."""
         return f"{self.topic_prefix}{name}"
 
-    def min_score(self, category: str) -> float:
-        return self.alert_category_min_scores.get(category, self.alert_min_score)
+    def sinks(self) -> list[tuple[str, str]]:
+        """(format, url) per webhook URL: a ``slack+`` / ``alertmanager+`` / ``json+`` prefix picks the
+        format of that URL, otherwise ``webhook_format``."""
+        out: list[tuple[str, str]] = []
+        for url in self.webhook_urls:
+            sink, plain = split_sink(url)
+            out.append((sink or self.webhook_format, plain))
+        return out
+
+
+def split_sink(url: str) -> tuple[SinkFormat | None, str]:
+    for sink in ("json", "slack", "alertmanager"):
+        if url.startswith(f"{sink}+"):
+            return sink, url[len(sink) + 1 :]  # type: ignore[return-value]
+    return None, url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from standardwebhooks.webhooks import Webhook
 
-from streams.alerts import Alert, AlertArticle
+from streams.alerts import Alert, AlertArticle, iso
 from streams.app import TensionApp, create_app
 from streams.scoring import load_scorer
 from streams.settings import Settings
@@ -51,7 +52,14 @@ def build(
     tension.app.finalize()
     tension.app.flow_control.resume()
     sent = Sent()
-    for name in ("scored_topic", "dlq_topic", "alerts_topic", "alerts_dlq_topic"):
+    for name in (
+        "scored_topic",
+        "dlq_topic",
+        "updates_topic",
+        "signals_topic",
+        "alerts_topic",
+        "alerts_dlq_topic",
+    ):
         getattr(tension, name).send = sent.recorder(name)
     return tension, sent
 
@@ -93,10 +101,10 @@ async def test_classify_scores_dead_letters_and_dedupes(scorer: Any) -> None:
     assert dict(dead[0]["headers"])["x-dlq-reason"] == b"bad_json"
     assert sample(registry, "tension_articles_total", outcome="scored") == 1
     assert sample(registry, "tension_articles_total", outcome="dead_lettered") == 1
-    assert any(m["value"]["category"] == "dmz_incident" for m in sent.messages["alerts_topic"])
+    assert "alerts_topic" not in sent.messages  # alerts come from the rules, in the aggregate agent
 
 
-def an_alert(alert_id: str = "alert_unit_1") -> dict[str, Any]:
+def an_alert(alert_id: str = "alert_unit_1", age: float = 0.0) -> dict[str, Any]:
     return Alert(
         id=alert_id,
         kind="article",
@@ -109,7 +117,7 @@ def an_alert(alert_id: str = "alert_unit_1") -> dict[str, Any]:
         window=None,
         articles=(AlertArticle("u1", "Warning shots", None),),
         evidence=("warning shots",),
-        created_at="2026-11-28T00:00:00Z",
+        created_at=iso(time.time() - age),
     ).to_dict()
 
 
@@ -145,3 +153,13 @@ async def test_notify_parks_undeliverable_alerts(scorer: Any) -> None:
     parked = sent.messages["alerts_dlq_topic"][0]["value"]
     assert parked["alert"]["id"] == "alert_unit_2"
     assert "HTTP 503 after 2 attempts" in parked["reason"]
+
+
+async def test_notify_parks_expired_alerts_without_sending(scorer: Any) -> None:
+    requests: list[httpx.Request] = []
+    tension, sent = build(scorer, lambda request: requests.append(request) or httpx.Response(200))
+    async with tension.notify.test_context() as agent:
+        await agent.put(an_alert("alert_unit_3", age=7200), key=b"alert_unit_3")
+        await eventually(lambda: "alerts_dlq_topic" in sent.messages)
+    assert requests == []
+    assert sent.messages["alerts_dlq_topic"][0]["value"]["reason"].startswith("expired")

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from streams.alerts import Alert, article_alerts, render_payload, severity_for
+from streams.alerts import Alert, article_alert, render_payload, severity_for
 
 
 def scored(**overrides: Any) -> dict[str, Any]:
@@ -24,38 +24,35 @@ def scored(**overrides: Any) -> dict[str, Any]:
     return record
 
 
-def test_one_alert_per_label_over_its_minimum() -> None:
-    alerts = article_alerts(scored(), {"missile_nuclear": 0.6}, 0.5)
-    assert [a.category for a in alerts] == ["dmz_incident"]
-    alert = alerts[0]
+def test_article_alert_carries_article_score_and_evidence() -> None:
+    alert = article_alert("dmz-article", "dmz_incident", scored(), "korean_peninsula", ts=1_800_000_000)
     assert alert.kind == "article"
+    assert alert.rule == "dmz-article"
+    assert alert.score == 0.93
     assert alert.severity == "critical"
     assert alert.region == "korean_peninsula"
     assert alert.dyad == "KOR-PRK"
     assert alert.evidence == ("warning shots", "border")
     assert alert.articles[0].url == "https://example.org/1"
+    assert alert.created_at == "2027-01-15T08:00:00Z"
 
 
-def test_lower_minimum_gives_both() -> None:
-    alerts = article_alerts(scored(), {}, 0.5)
-    assert {a.category for a in alerts} == {"dmz_incident", "missile_nuclear"}
-    assert len({a.id for a in alerts}) == 2
+def test_explicit_severity_wins() -> None:
+    assert article_alert("r", "missile_nuclear", scored(), None, severity="critical").severity == "critical"
+    assert article_alert("r", "missile_nuclear", scored(), None).severity == "info"
 
 
 def test_alert_id_is_stable_and_specific() -> None:
-    first = article_alerts(scored(), {}, 0.5)[0]
-    again = article_alerts(scored(), {}, 0.5)[0]
-    other = article_alerts(scored(id="art-2"), {}, 0.5)[0]
+    first = article_alert("r", "dmz_incident", scored(), "korean_peninsula")
+    again = article_alert("r", "dmz_incident", scored(), "korean_peninsula")
+    other_article = article_alert("r", "dmz_incident", scored(id="art-2"), "korean_peninsula")
+    other_rule = article_alert("r2", "dmz_incident", scored(), "korean_peninsula")
     assert first.id == again.id
-    assert first.id != other.id
-
-
-def test_unlabelled_article_gives_no_alert() -> None:
-    assert article_alerts(scored(labels=[]), {}, 0.0) == []
+    assert len({first.id, other_article.id, other_rule.id}) == 3
 
 
 def test_round_trip() -> None:
-    alert = article_alerts(scored(), {}, 0.5)[0]
+    alert = article_alert("r", "dmz_incident", scored(), "korean_peninsula")
     assert Alert.from_dict(alert.to_dict()) == alert
 
 
@@ -65,7 +62,7 @@ def test_severity(score: float, severity: str) -> None:
 
 
 def test_payload_formats() -> None:
-    alert = article_alerts(scored(), {}, 0.5)[0]
+    alert = article_alert("r", "dmz_incident", scored(), "korean_peninsula")
     generic = render_payload(alert, "json")
     assert generic["type"] == "tension.alert.article"
     assert generic["data"]["id"] == alert.id

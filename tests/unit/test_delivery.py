@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from standardwebhooks.webhooks import Webhook
 
-from streams.alerts import article_alerts
+from streams.alerts import article_alert
 from streams.delivery import RetryPolicy, WebhookSender, retry_after_seconds
 from streams.metrics import TensionMetrics
 from tests.unit.test_alerts import scored
@@ -49,7 +49,9 @@ async def run(script: Script, max_attempts: int = 5) -> tuple[object, list[float
             sleep=sleep,
             rng=random.Random(1),
         )
-        result = await sender.deliver("http://hooks.test/x", article_alerts(scored(), {}, 0.5)[0])
+        result = await sender.deliver(
+            "http://hooks.test/x", article_alert("r", "dmz_incident", scored(), None)
+        )
     return result, sleeps, metrics
 
 

@@ -18,19 +18,17 @@ def test_defaults_match_design() -> None:
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TENSION_KAFKA_URL", "kafka://broker:9092")
     monkeypatch.setenv("TENSION_WEB_PORT", "7001")
-    monkeypatch.setenv("TENSION_WEBHOOK_URLS", "http://a.example/x, https://b.example/y")
+    monkeypatch.setenv("TENSION_WEBHOOK_URLS", "http://a.example/x, slack+https://b.example/y")
     monkeypatch.setenv("TENSION_WEBHOOK_SECRET", SECRET)
     monkeypatch.setenv("TENSION_MODEL_PATH", "/tmp/m.skops")
-    monkeypatch.setenv("TENSION_ALERT_CATEGORY_MIN_SCORES", '{"dmz_incident": 0.8}')
     monkeypatch.setenv("TENSION_TOPIC_PREFIX", "t1.")
     settings = Settings()
     assert settings.web_port == 7001
-    assert settings.webhook_urls == ("http://a.example/x", "https://b.example/y")
+    assert settings.webhook_urls == ("http://a.example/x", "slack+https://b.example/y")
+    assert settings.sinks() == [("json", "http://a.example/x"), ("slack", "https://b.example/y")]
     assert settings.webhook_secret is not None
     assert settings.webhook_secret.get_secret_value() == SECRET
     assert SECRET not in repr(settings) and SECRET not in str(settings)
-    assert settings.min_score("dmz_incident") == 0.8
-    assert settings.min_score("missile_nuclear") == settings.alert_min_score
     assert settings.topic(settings.topic_dlq) == "t1.articles.dlq"
     assert str(settings.model_path) == "/tmp/m.skops"
 
@@ -48,7 +46,7 @@ def test_frozen() -> None:
         ({"TENSION_WEBHOOK_URLS": "ftp://a/x", "TENSION_WEBHOOK_SECRET": SECRET}, "http"),
         ({"TENSION_WEBHOOK_SECRET": "plain"}, "whsec_"),
         ({"TENSION_WEB_PORT": "0"}, "web_port"),
-        ({"TENSION_ALERT_CATEGORY_MIN_SCORES": '{"x": 2}'}, "0..1"),
+        ({"TENSION_WEBHOOK_URLS": "slack+ftp://a/x", "TENSION_WEBHOOK_SECRET": SECRET}, "http"),
     ],
 )
 def test_bad_configuration_is_explained(
