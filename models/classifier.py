@@ -97,7 +97,8 @@ class CalibratedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc
         self.platt_a_ = np.ones(k)
         self.platt_b_ = np.zeros(k)
         self.oof_decision_ = np.full((n, k), np.nan)
-        folds = list(GroupKFold(n_splits=self.n_folds).split(np.zeros(n), groups=g))
+        n_splits = max(2, min(self.n_folds, len(np.unique(g))))
+        folds = list(GroupKFold(n_splits=n_splits).split(np.zeros(n), groups=g))
         for j in range(k):
             known = Y[:, j] != UNKNOWN_LABEL
             y = (Y[:, j] == 1).astype(np.int64)

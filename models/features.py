@@ -76,7 +76,8 @@ UNPAIRED: frozenset[str] = frozenset({"report", "state", "sport", "economy", "en
                                       "domestic", "security"})
 #: Actors and places: window pairs join an anchor in one sentence with an event concept in the next.
 ANCHORS: frozenset[str] = frozenset({"nkorea", "skorea", "korea", "russia", "ukraine", "usa", "china",
-                                     "japan", "iran", "mideast", "west", "germany", "dmz", "border",
+                                     "japan", "iran", "mideast", "west", "germany", "dmz", "border", "nato",
+                                     "israel", "country",
                                      "sea_border", "island"})
 
 

@@ -105,7 +105,9 @@ def fit_model(
     kinds = [ex.kind for ex in examples]
     w = np.asarray([WEIGHTS.get(k, 0.5) for k in kinds])
     cw = np.asarray([1.0 if k in ("gold", "team") else 0.0 for k in kinds])
-    groups = np.asarray([ex.group for ex in examples])
+    # examples without a near-duplicate group get one of their own
+    top = max([ex.group for ex in examples] + [0]) + 1
+    groups = np.asarray([ex.group if ex.group >= 0 else top + i for i, ex in enumerate(examples)])
     pipe = build_pipeline(config)
     pipe.fit(texts, Y, classifier__sample_weight=w, classifier__calib_weight=cw, classifier__groups=groups)
     clf: CalibratedMultiLabel = pipe.named_steps["classifier"]

@@ -276,6 +276,11 @@ def create_app(
         max_age_seconds=settings.webhook_max_age_seconds,
     )
 
+    async def persist() -> None:
+        """Wait until buffered table changelog writes are acknowledged by the broker."""
+        if app.producer.started:  # (not under Faust's test_context(), which runs no producer)
+            await app.producer.flush()
+
     async def park(alert: Alert, reason: str) -> None:
         metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="dead_lettered").inc()
         log.error("alert %s undeliverable: %s", alert.id, reason)
@@ -284,6 +289,7 @@ def create_app(
             value={"alert": alert.to_dict(), "reason": reason, "failed_at": time.time()},
         )
         delivered[alert.id] = "dead_lettered"
+        await persist()
 
     async def deliver(alert: Alert) -> None:
         nonlocal client
@@ -305,6 +311,10 @@ def create_app(
         else:
             metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="delivered").inc()
             delivered[alert.id] = "delivered"
+            # Make the mark durable now (the changelog write is otherwise buffered): a crash after this
+            # point cannot re-send the alert. Between the receiver's 2xx and this flush a crash can; the
+            # same webhook-id then lets the receiver drop the copy.
+            await persist()
 
     @app.agent(alerts_topic, name="notify")
     async def notify(stream: StreamT[Any]) -> None:

@@ -41,6 +41,7 @@ def topic_names(settings: Settings) -> list[str]:
             settings.topic_alerts,
             settings.topic_alerts_dlq,
             settings.topic_signals,
+            settings.topic_updates,
         )
     ]
 

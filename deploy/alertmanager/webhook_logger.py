@@ -10,6 +10,7 @@ runs it as the `alert-webhook` service (the URLs in alertmanager.yml); the integ
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -92,16 +93,14 @@ class AlertSink:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Logs Alertmanager webhook notifications.")
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=9099)
     args = parser.parse_args(argv)
     with AlertSink(args.host, args.port, echo=True) as sink:
         print(f"alert-webhook listening on {sink.url}", file=sys.stderr, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

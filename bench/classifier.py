@@ -1,0 +1,95 @@
+"""Classifier benchmark: batched throughput on ~3 KB articles and single-article latency, one core.
+
+Run: python bench/classifier.py [--model PATH] [--docs 2000] [--batch 256]
+Texts are synthetic (built from our own sentences), so the benchmark runs without ../shared.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models.artifact import load_model  # noqa: E402
+
+SENTENCES = [
+    "North Korea sent hundreds of balloons carrying trash across the border overnight, the military said.",
+    "South Korean soldiers fired warning shots after troops crossed the military demarcation line.",
+    "Russia and North Korea signed a comprehensive strategic partnership treaty with a mutual defence clause.",
+    "Pyongyang has shipped millions of artillery shells and ballistic missiles to Moscow, officials said.",
+    "The launch of a new intercontinental ballistic missile was condemned by Japan and the United States.",
+    "Nordkorea hat erneut Hunderte Müllballons über die Grenze nach Südkorea geschickt.",
+    "Südkoreanische Soldaten gaben Warnschüsse ab, als nordkoreanische Truppen die Grenze überquerten.",
+    "Russland und Nordkorea unterzeichneten einen Beistandspakt bei einem Gipfeltreffen in Pjöngjang.",
+    "Die Bundesregierung kündigte weitere Waffenlieferungen an die Ukraine an, darunter Munition.",
+    "Der Trainer lobte die Mannschaft nach dem Sieg im Spitzenspiel der Bundesliga am Samstag.",
+    "Die Inflation ist im Juni gesunken, weil die Preise für Energie deutlich nachgegeben haben.",
+    "The central bank left interest rates unchanged and said inflation was moving toward its target.",
+    "Heavy rain caused flooding in several towns, and emergency services evacuated residents overnight.",
+    "The film festival opened with a premiere attended by actors and directors from around the world.",
+    "Officials said the talks would continue next week in the capital, where delegations are expected.",
+]
+
+
+def make_article(rng: random.Random, size: int = 3000) -> str:
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < size:
+        parts.append(rng.choice(SENTENCES))
+    return "Headline of the day\n\n" + " ".join(parts)[:size]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--docs", type=int, default=4000)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--single", type=int, default=2000, help="single-article calls for latency")
+    args = parser.parse_args()
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    except (AttributeError, OSError):
+        pass
+
+    t0 = time.perf_counter()
+    model = load_model(args.model)
+    load_s = time.perf_counter() - t0
+    rng = random.Random(13)
+    # distinct texts (a varied vocabulary) so that caches do not flatter the figures
+    docs = [make_article(rng) + f" Ref {i} Nr {i * 7}." for i in range(args.docs)]
+    model.predict(docs[:256])  # warm-up
+
+    start = time.perf_counter()
+    for i in range(0, len(docs), args.batch):
+        model.predict(docs[i : i + args.batch])
+    batched = time.perf_counter() - start
+
+    lat: list[float] = []
+    for i in range(args.single):
+        d = docs[i % len(docs)]
+        s = time.perf_counter()
+        model.predict([d])
+        lat.append((time.perf_counter() - s) * 1000)
+    lat.sort()
+    mean_len = statistics.mean(len(d.encode()) for d in docs)
+    print(f"model            {model.version}")
+    print(f"load             {load_s:.3f} s (including imports of the model's modules)")
+    print(f"documents        {len(docs)} x {mean_len / 1024:.1f} KB, batch {args.batch}, 1 thread/core")
+    print(f"throughput       {len(docs) / batched:,.0f} docs/s")
+    print(f"latency p50      {lat[len(lat) // 2]:.3f} ms (single article)")
+    print(f"latency p99      {lat[int(len(lat) * 0.99) - 1]:.3f} ms")
+    print(f"latency max      {lat[-1]:.3f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""The `train` and `evaluate` subcommands register on a parser and run `evaluate` on a file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from models.commands import register
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tension")
+    register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_register_adds_train_and_evaluate() -> None:
+    args = _parser().parse_args(["train", "--seed", "7", "--out", "x"])
+    assert args.seed == 7 and args.out == Path("x") and callable(args.func)
+    args = _parser().parse_args(["evaluate", "--data", "f.jsonl"])
+    assert args.model is None and callable(args.func)
+
+
+def test_train_with_missing_data_dir(tmp_path: Path, capsys) -> None:
+    args = _parser().parse_args(["train", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)])
+    assert args.func(args) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_evaluate_writes_report(tmp_path: Path, capsys) -> None:
+    args = _parser().parse_args(["evaluate", "--data", str(FIXTURES / "paraphrases.jsonl"), "--out",
+                                 str(tmp_path)])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "macro-F1" in out and "background FPR" in out
+    assert (tmp_path / "report.json").is_file()
+    assert (tmp_path / "pr_curves.png").is_file() and (tmp_path / "confusion.png").is_file()

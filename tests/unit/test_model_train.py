@@ -1,0 +1,63 @@
+"""Training end to end on a tiny fixture set (our own text), then save, load and predict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.artifact import load_model, save_model, sidecar_path
+from models.data import load_labelled_file
+from models.labels import DEFAULT_CATEGORIES
+from models.scoring import Prediction
+from models.train import TrainConfig, fit_model
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def tiny_examples():
+    examples = load_labelled_file(FIXTURES / "tiny_train.jsonl", DEFAULT_CATEGORIES, kind="team")
+    assert len(examples) >= 30
+    return examples
+
+
+def test_train_save_load_predict(tmp_path: Path, tiny_examples) -> None:
+    config = TrainConfig(seed=13, min_df=1, C=2.0)
+    model, oof = fit_model(tiny_examples, config, "test-0")
+    assert oof.shape == (len(tiny_examples), len(DEFAULT_CATEGORIES))
+    assert set(model.thresholds) == set(DEFAULT_CATEGORIES)
+    path = tmp_path / "tiny.skops"
+    save_model(model, path)
+    assert path.is_file() and sidecar_path(path).is_file()
+    side = json.loads(sidecar_path(path).read_text())
+    assert side["categories"] == list(DEFAULT_CATEGORIES)
+    assert side["version"] == "test-0"
+
+    loaded = load_model(path)
+    assert loaded.categories == DEFAULT_CATEGORIES
+    assert loaded.thresholds == model.thresholds
+    texts = [
+        "Nordkorea hat erneut Ballons mit Müll über die Grenze nach Südkorea geschickt.",
+        "The team won the match after a late goal by the striker.",
+    ]
+    preds = loaded.predict(texts)
+    assert len(preds) == 2 and all(isinstance(p, Prediction) for p in preds)
+    first, second = preds
+    assert set(first.scores) == set(DEFAULT_CATEGORIES)
+    assert all(0.0 <= v <= 1.0 for v in first.scores.values())
+    assert first.scores["dmz_incident"] > second.scores["dmz_incident"]
+    assert 0.0 <= first.tension <= 1.0
+    assert first.tension == pytest.approx(max(first.scores.values()), abs=1e-6)
+    for cat in first.labels:
+        assert cat in first.evidence and 0 < len(first.evidence[cat]) <= 5
+    # the same data and seed give the same model
+    again, _ = fit_model(tiny_examples, config, "test-0")
+    assert again.thresholds == model.thresholds
+    assert again.predict(texts)[0].scores == model.predict(texts)[0].scores
+
+
+def test_predict_empty_batch(tiny_examples) -> None:
+    model, _ = fit_model(tiny_examples, TrainConfig(min_df=1), "test-1")
+    assert model.predict([]) == []
