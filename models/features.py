@@ -162,82 +162,109 @@ def _vetoed(token: str, concept: str) -> bool:
     return any(v in token for v in EXCLUDE.get(concept, ()))
 
 
-def _phrase_concepts(tokens: list[str], i: int) -> tuple[str, ...]:
-    out: tuple[str, ...] = ()
-    for n in (2, 3):
-        if i + n <= len(tokens):
-            hit = _PHRASES.get(tuple(_fold_token(t) for t in tokens[i : i + n]))
-            if hit:
-                out += hit
+def _phrase_index() -> dict[str, list[tuple[list[str], tuple[str, ...]]]]:
+    index: dict[str, list[tuple[list[str], tuple[str, ...]]]] = {}
+    for key, concepts in _PHRASES.items():
+        index.setdefault(key[0], []).append((list(key[1:]), concepts))
+    return index
+
+
+_PHRASE_INDEX = _phrase_index()
+_SENTENCE_SPLIT = re.compile(r"[.!?;:\n\u3002]+")
+_WORDS = re.compile(r"\w+")
+# Token caches shared by all calls: every distinct token is classified once (tokens -> concepts).
+_KNOWN: set[str] = set()
+_RELEVANT: dict[str, tuple[str, ...]] = {}
+_CACHE_LIMIT = 500_000
+
+
+def _learn(tokens: set[str]) -> None:
+    if len(_KNOWN) > _CACHE_LIMIT:
+        _KNOWN.clear()
+        _RELEVANT.clear()
+    for tok in tokens:
+        hit = concepts_of_token(tok)
+        if hit:
+            _RELEVANT[tok] = hit
+    _KNOWN.update(tokens)
+
+
+def _phrases_in(words: list[str], firsts: set[str]) -> set[str]:
+    found: set[str] = set()
+    for i, w in enumerate(words):
+        if w in firsts:
+            for rest, concepts in _PHRASE_INDEX[w]:
+                if words[i + 1 : i + 1 + len(rest)] == rest:
+                    found.update(concepts)
+    return found
+
+
+def sentence_concepts(text: str) -> list[set[str]]:
+    """Concept sets of the sentences of ``text``, in order (empty sets for sentences without concepts)."""
+    lowered = _CASED.sub(_cased_repl, strip_boilerplate(text)).lower()
+    out: list[set[str]] = []
+    relevant = _RELEVANT
+    for chunk in _SENTENCE_SPLIT.split(lowered):
+        words = _WORDS.findall(chunk)
+        if not words:
+            continue
+        toks = set(words)
+        unknown = toks - _KNOWN
+        if unknown:
+            _learn(unknown)
+        current: set[str] = set()
+        for tok in toks & relevant.keys():
+            current.update(relevant[tok])
+        firsts = toks & _PHRASE_INDEX.keys()
+        if firsts:
+            current |= _phrases_in(words, firsts)
+        out.append(current)
     return out
 
 
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
-    Position-insensitive counts of concept mentions and of concept pairs in one sentence or in two
-    adjacent sentences, plus lead concepts; see the module docstring.
+    Position-insensitive presence of concepts, counts of concept pairs in one sentence or in two
+    adjacent sentences, and lead concepts; see the module docstring.
     """
-    lowered = _CASED.sub(_cased_repl, strip_boilerplate(text)).lower()
-    single: dict[str, int] = {}
+    single: set[str] = set()
     pair: dict[str, int] = {}
     window: dict[str, int] = {}
     feats: dict[str, float] = {}
-    lookup = concepts_of_token
-    firsts = _PHRASE_FIRSTS
-    stops = _STOPS
     unpaired = UNPAIRED
     anchors = ANCHORS
-    previous: set[str] = set()
-    current: set[str] = set()
-    index = 0
-    words = 0
-    items = _TOKEN_OR_STOP.findall(lowered)
-    items.append("\n")
-    for i, tok in enumerate(items):
-        if tok not in stops:
-            words += 1
-            hit = lookup(tok)
-            if hit:
-                current.update(hit)
-            if tok in firsts:
-                current.update(_phrase_concepts(items, i))
+    previous: list[str] = []
+    for index, current in enumerate(sentence_concepts(text)):
+        if not current:
+            previous = []
             continue
-        if not words:
-            continue
-        words = 0
-        if current:
-            ordered = sorted(current)
-            for c in ordered:
-                single[c] = single.get(c, 0) + 1
-                if index < LEAD_SENTENCES:
-                    feats["l:" + c] = 1.0
-            paired = [c for c in ordered if c not in unpaired]
-            for a, b in combinations(paired, 2):
-                key = a + "+" + b
-                pair[key] = pair.get(key, 0) + 1
-            if previous:
-                new = [c for c in paired if c not in previous]
-                for a in previous:
-                    if a in current:
-                        continue
-                    a_anchor = a in anchors
-                    for b in new:
-                        if a_anchor != (b in anchors):
-                            key = a + "+" + b if a < b else b + "+" + a
-                            window[key] = window.get(key, 0) + 1
-            previous = set(paired)
-            current = set()
-        else:
-            previous = current
-        index += 1
+        single |= current
+        if index < LEAD_SENTENCES:
+            for c in current:
+                feats["l:" + c] = 1.0
+        paired = sorted(current - unpaired)
+        for a, b in combinations(paired, 2):
+            key = a + "+" + b
+            pair[key] = pair.get(key, 0) + 1
+        if previous:
+            for a in previous:
+                if a in current:
+                    continue
+                a_anchor = a in anchors
+                for b in paired:
+                    if a_anchor != (b in anchors) and b not in previous:
+                        key = a + "+" + b if a < b else b + "+" + a
+                        window[key] = window.get(key, 0) + 1
+        previous = paired
     # single concepts: presence only, so that long texts do not pile up generic evidence;
     # pairs: log counts, a subject told in several sentences weighs more than a passing mention
     for key in single:
         feats["c:" + key] = 1.0
+    log1p = _LOG1P
     for prefix, counts in (("p:", pair), ("w:", window)):
         for key, n in counts.items():
-            feats[prefix + key] = _LOG1P[n] if n < len(_LOG1P) else math.log1p(n)
+            feats[prefix + key] = log1p[n] if n < len(log1p) else math.log1p(n)
     return feats
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ MAX_TEXT_BYTES = 1024 * 1024
 #: Evidence terms reported per predicted category.
 MAX_EVIDENCE = 5
 _TITLE_SEPARATOR = "\n\n"
+_NON_TEXT = re.compile(r"[\x01-\x08\x0e-\x1f\ufffd]")
 
 
 def compose_text(title: str | None, text: str | None) -> str:
@@ -62,7 +64,7 @@ def validate_text(text: object) -> str:
     except UnicodeEncodeError as exc:
         raise InputError("binary", "the text is not valid Unicode (lone surrogates)") from exc
     sample = text[:4096]
-    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f\v") or ch == "\ufffd")
+    bad = len(_NON_TEXT.findall(sample))
     if bad > max(8, len(sample) // 20):
         raise InputError("binary", "the text looks binary (control or replacement characters)")
     return text

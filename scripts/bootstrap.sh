@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the project needs on a fresh Debian/Ubuntu machine (when run as root):
-# a Python 3.11+ with venv, Java 17 and Maven (for the local Kafka broker). Idempotent; prints what it does.
+# a Python 3.11+ with venv, Java 17 and Maven (for the local Kafka broker), Prometheus and Alertmanager
+# (the operations stack's tests), npm. Idempotent; prints what it does.
 set -euo pipefail
 PYTHON="${1:-python3}"
 missing=()
@@ -10,6 +11,11 @@ if command -v "$PYTHON" >/dev/null 2>&1 && ! "$PYTHON" -c 'import venv, ensurepi
 fi
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# The operations stack's tests: promtool, prometheus, amtool, prometheus-alertmanager (Debian packages) and
+# node/npm for the KEDA schema check.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing ${missing[*]} with apt-get"

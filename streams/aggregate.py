@@ -111,7 +111,10 @@ def apply_update(
 
     categories = [*update["labels"], ANY_CATEGORY]
     for category in categories:
-        evidence = update["evidence"].get(category, []) if category != ANY_CATEGORY else []
+        if category == ANY_CATEGORY:
+            evidence = [term for terms in update["evidence"].values() for term in terms]
+        else:
+            evidence = update["evidence"].get(category, [])
         for spec in rules.windows:
             skey = state_key(sid, category, spec.name)
             state = add(get_state(skey), spec, ts, update["tension"], update["article"], evidence)

@@ -104,10 +104,16 @@ def run_demo(keep_kafka: bool = False, timeout: float = 180.0) -> int:
             for item in delivered:
                 alert = alert_of(item)
                 mark = "signature OK" if item.verified else "BAD SIGNATURE"
+                where = alert["region"] or alert["dyad"] or "-"
+                window = (
+                    f" count {alert['window']['count']} z {alert['window']['zscore']:.1f}"
+                    if alert["window"]
+                    else ""
+                )
                 _say(
-                    f"  [{mark}] {item.headers['webhook-id'][:18]}.. {alert['severity']:<8} "
-                    f"{alert['category']:<20} {alert['score']:.2f} {alert['articles'][0]['id']} "
-                    f"evidence: {', '.join(alert['evidence'][:4])}"
+                    f"  [{mark}] {alert['kind']:<7} {alert['severity']:<8} {alert['rule']:<28} {where:<17}"
+                    f" {alert['score']:.2f} {alert['articles'][0]['id']}{window}"
+                    f"  evidence: {', '.join(alert['evidence'][:3])}"
                 )
             _say(f"\n== {len(dead)} dead letters in {run_id}.articles.dlq")
             for message in dead:
