@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import combinations
@@ -139,6 +140,19 @@ def _build_tables() -> tuple[
 _EXACT, _PREFIX, _CONTAINS, _PHRASES, _PHRASE_FIRSTS = _build_tables()
 
 
+def _index_tables() -> tuple[dict[int, dict[str, list[str]]], dict[str, list[tuple[str, str]]]]:
+    by_length: dict[int, dict[str, list[str]]] = {}
+    for stem, concept in _PREFIX:
+        by_length.setdefault(len(stem), {}).setdefault(stem, []).append(concept)
+    by_trigram: dict[str, list[tuple[str, str]]] = {}
+    for part, concept in _CONTAINS:
+        by_trigram.setdefault(part[:3], []).append((part, concept))
+    return by_length, by_trigram
+
+
+_PREFIX_BY_LENGTH, _CONTAINS_BY_TRIGRAM = _index_tables()
+
+
 @lru_cache(maxsize=262_144)
 def concepts_of_token(token: str) -> tuple[str, ...]:
     """Concepts of one lower-cased token (exact, prefix and compound-part matches, minus vetoes).
@@ -148,13 +162,18 @@ def concepts_of_token(token: str) -> tuple[str, ...]:
     """
     token = _fold_token(token)
     found: dict[str, None] = dict.fromkeys(_EXACT.get(token, ()))
-    if len(token) >= 3:
-        for stem, concept in _PREFIX:
-            if concept not in found and token.startswith(stem) and not _vetoed(token, concept):
-                found[concept] = None
-        for part, concept in _CONTAINS:
-            if concept not in found and part in token and not _vetoed(token, concept):
-                found[concept] = None
+    n = len(token)
+    if n >= 3:
+        for length, stems in _PREFIX_BY_LENGTH.items():
+            if length <= n:
+                for concept in stems.get(token[:length], ()):
+                    if concept not in found and not _vetoed(token, concept):
+                        found[concept] = None
+        trigrams = _CONTAINS_BY_TRIGRAM
+        for i in range(n - 2):
+            for part, concept in trigrams.get(token[i : i + 3], ()):
+                if concept not in found and token.startswith(part, i) and not _vetoed(token, concept):
+                    found[concept] = None
     return tuple(found)
 
 
@@ -222,6 +241,19 @@ def sentence_concepts(text: str) -> list[set[str]]:
     return out
 
 
+_PAIR_CACHE: dict[frozenset[str], tuple[str, ...]] = {}
+
+
+def _pair_keys(paired: frozenset[str]) -> tuple[str, ...]:
+    keys = _PAIR_CACHE.get(paired)
+    if keys is None:
+        keys = tuple(a + "+" + b for a, b in combinations(sorted(paired), 2))
+        if len(_PAIR_CACHE) > 100_000:
+            _PAIR_CACHE.clear()
+        _PAIR_CACHE[paired] = keys
+    return keys
+
+
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
@@ -229,41 +261,39 @@ def extract_features(text: str) -> dict[str, float]:
     adjacent sentences, and lead concepts; see the module docstring.
     """
     single: set[str] = set()
-    pair: dict[str, int] = {}
-    window: dict[str, int] = {}
+    pairs: list[str] = []
+    windows: list[str] = []
     feats: dict[str, float] = {}
     unpaired = UNPAIRED
     anchors = ANCHORS
-    previous: list[str] = []
+    previous: frozenset[str] = frozenset()
     for index, current in enumerate(sentence_concepts(text)):
         if not current:
-            previous = []
+            previous = frozenset()
             continue
         single |= current
         if index < LEAD_SENTENCES:
             for c in current:
                 feats["l:" + c] = 1.0
-        paired = sorted(current - unpaired)
-        for a, b in combinations(paired, 2):
-            key = a + "+" + b
-            pair[key] = pair.get(key, 0) + 1
-        if previous:
-            for a in previous:
-                if a in current:
-                    continue
-                a_anchor = a in anchors
-                for b in paired:
-                    if a_anchor != (b in anchors) and b not in previous:
-                        key = a + "+" + b if a < b else b + "+" + a
-                        window[key] = window.get(key, 0) + 1
+        paired = frozenset(current - unpaired)
+        pairs.extend(_pair_keys(paired))
+        if previous and paired:
+            old = previous - paired
+            new = paired - previous
+            if old and new:
+                for a in old:
+                    a_anchor = a in anchors
+                    for b in new:
+                        if a_anchor != (b in anchors):
+                            windows.append(a + "+" + b if a < b else b + "+" + a)
         previous = paired
     # single concepts: presence only, so that long texts do not pile up generic evidence;
     # pairs: log counts, a subject told in several sentences weighs more than a passing mention
     for key in single:
         feats["c:" + key] = 1.0
     log1p = _LOG1P
-    for prefix, counts in (("p:", pair), ("w:", window)):
-        for key, n in counts.items():
+    for prefix, keys in (("p:", pairs), ("w:", windows)):
+        for key, n in Counter(keys).items():
             feats[prefix + key] = log1p[n] if n < len(log1p) else math.log1p(n)
     return feats
 

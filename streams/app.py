@@ -218,35 +218,65 @@ def create_app(
                 update = update_message(record, scope, key, ts)
                 await updates_topic.send(key=scope_id(update).encode(), value=update)
 
+    async def handle_updates(events: list[EventT[Any]]) -> None:
+        """Fold a batch of updates into the windows; write each touched state and emit each signal once."""
+        states: dict[str, Any] = {}
+        fired: dict[str, float] = {}
+        marks: dict[str, tuple[EventT[Any], float]] = {}  # counted key -> (event, ts)
+        owners: dict[str, EventT[Any]] = {}  # scope id -> its latest event in the batch
+        latest: dict[tuple[str, str, str], tuple[dict[str, Any], str, Any]] = {}
+        alerts: list[Alert] = []
+        for event in events:
+            update: dict[str, Any] = event.value  # type: ignore[assignment]
+            sid = scope_id(update)
+            counted_key = f"{sid}|{update['article']['id']}"
+            if counted_key in marks or counted.get(counted_key) is not None:
+                continue
+            outcome = apply_update(
+                update,
+                rules_,
+                lambda k: states[k] if k in states else windows.get(k),
+                lambda k: fired[k] if k in fired else cooldowns.get(k),
+            )
+            states.update(outcome.states)
+            fired.update(outcome.fired)
+            marks[counted_key] = (event, update["ts"])
+            owners[sid] = event
+            for signal, (category, st) in zip(outcome.signals, outcome.stats, strict=True):
+                latest[(sid, category, st.window)] = (signal, update["scope"], st)
+            for kind, category in outcome.suppressed:
+                metrics.alert_suppressed.labels(kind=kind, category=category).inc()
+            alerts.extend(outcome.alerts)
+        # Table writes go to the changelog partition of an event of the same key; the counted marks last,
+        # and flushed before the offsets can be committed.
+        for key, state in states.items():
+            _bind_event(owners[key.split("|", 1)[0]])
+            windows[key] = state
+        for key, ts in fired.items():
+            _bind_event(owners[key.split("|", 1)[1]])
+            cooldowns[key] = ts
+        for key, (event, ts) in marks.items():
+            _bind_event(event)
+            counted[key] = ts
+        if marks:
+            await persist()
+        for (sid, category, _), (signal, scope, st) in latest.items():
+            await signals_topic.send(key=sid.encode(), value=signal)
+            metrics.signals.labels(scope=scope).inc()
+            shown = "all" if category == ANY_CATEGORY else category
+            metrics.set_window(scope, signal["key"], shown, st.window, st.count, st.zscore)
+            if category == ANY_CATEGORY:
+                metrics.set_tension(scope, signal["key"], st.window, st.mean_tension, st.max_tension)
+        for alert in alerts:
+            metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="emitted").inc()
+            await alerts_topic.send(key=alert.id.encode(), value=alert.to_dict())
+
     @app.agent(updates_topic, name="aggregate")
     async def aggregate(stream: StreamT[Any]) -> None:
         """Windows, signals and rule-based alerts per region/dyad; each article counted once per key."""
-        async for update in stream:
-            sid = scope_id(update)
-            counted_key = f"{sid}|{update['article']['id']}"
-            if counted.get(counted_key) is not None:
-                continue
-            outcome = apply_update(update, rules_, windows.get, cooldowns.get)
-            for key, state in outcome.states.items():
-                windows[key] = state
-            for key, ts in outcome.fired.items():
-                cooldowns[key] = ts
-            counted[counted_key] = update["ts"]
-            for signal in outcome.signals:
-                await signals_topic.send(key=sid.encode(), value=signal)
-                metrics.signals.labels(scope=update["scope"]).inc()
-            for category, st in outcome.stats:
-                shown = "all" if category == ANY_CATEGORY else category
-                metrics.set_window(update["scope"], update["key"], shown, st.window, st.count, st.zscore)
-                if category == ANY_CATEGORY:
-                    metrics.set_tension(
-                        update["scope"], update["key"], st.window, st.mean_tension, st.max_tension
-                    )
-            for kind, category in outcome.suppressed:
-                metrics.alert_suppressed.labels(kind=kind, category=category).inc()
-            for alert in outcome.alerts:
-                metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="emitted").inc()
-                await alerts_topic.send(key=alert.id.encode(), value=alert.to_dict())
+        batches = stream.take_events(settings.batch_size * 4, within=settings.batch_timeout_seconds)  # type: ignore[attr-defined]
+        async for events in batches:
+            await handle_updates(list(events))
 
     @app.timer(interval=settings.gauge_refresh_seconds)  # type: ignore[misc]
     async def refresh_window_gauges() -> None:

@@ -143,22 +143,30 @@ def render_prometheus(worker_port: int, am_port: int, rules: list[Path], target:
     return target
 
 
-def replay_file(tmp: Path) -> tuple[Path, int]:
-    """The sample articles REPLAYS times under fresh ids (the invalid lines as they are); (file, lines)."""
-    out = tmp / "replay.jsonl"
+def replay_file(tmp: Path, n: int) -> tuple[Path, int]:
+    """Replay ``n`` of the sample articles under fresh ids (the invalid lines as they are): (file, lines)."""
+    out = tmp / f"replay-{n}.jsonl"
     lines = []
-    for n in range(REPLAYS):
-        for line in SAMPLE.read_text(encoding="utf-8").splitlines():
-            try:
-                article = json.loads(line)
-            except ValueError:
-                lines.append(line)
-                continue
-            if isinstance(article, dict) and isinstance(article.get("id"), str):
-                article["id"] = f"{article['id']}-r{n}"
-            lines.append(json.dumps(article, ensure_ascii=False))
+    for line in SAMPLE.read_text(encoding="utf-8").splitlines():
+        try:
+            article = json.loads(line)
+        except ValueError:
+            lines.append(line)
+            continue
+        if isinstance(article, dict) and isinstance(article.get("id"), str):
+            article["id"] = f"{article['id']}-r{n}"
+        lines.append(json.dumps(article, ensure_ascii=False))
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out, len(lines)
+
+
+def worker_rules_without_cooldowns(tmp: Path) -> Path:
+    """The worker's shipped alert rules with every cooldown at 0, so that each replay raises (and delivers)
+    alerts again: webhook latency is then observed across several scrapes."""
+    text = (REPO_ROOT / "streams" / "rules" / "default.yaml").read_text(encoding="utf-8")
+    out = tmp / "worker-rules.yaml"
+    out.write_text(re.sub(r"^(\s+)cooldown: \S+$", r"\1cooldown: 0", text, flags=re.M), encoding="utf-8")
+    return out
 
 
 class PromAPI:
@@ -183,6 +191,21 @@ def ops_binaries() -> tuple[str, str]:
 
 
 @pytest.fixture
+def ops_pipeline(kafka: list[str], tmp_path: Path) -> Iterator[Pipeline]:
+    """A real worker (as in conftest's ``pipeline``) with the shipped rules minus their cooldowns."""
+    pipe = Pipeline(kafka, tmp_path, TENSION_RULES_PATH=str(worker_rules_without_cooldowns(tmp_path)))
+    with pipe.receiver:
+        try:
+            pipe.start_worker()
+            yield pipe
+        finally:
+            if pipe.worker is not None:
+                code = pipe.worker.stop()
+                if code not in (0, -15, None):
+                    print(pipe.worker.tail(60))
+
+
+@pytest.fixture
 def sink() -> Iterator[Any]:
     module = load_sink_module()
     with module.AlertSink() as alert_sink:
@@ -191,8 +214,9 @@ def sink() -> Iterator[Any]:
 
 @pytest.mark.timeout(240)
 def test_dashboards_have_data_and_an_alert_reaches_the_webhook(
-    ops_binaries: tuple[str, str], sink: Any, pipeline: Pipeline, tmp_path: Path
+    ops_binaries: tuple[str, str], sink: Any, ops_pipeline: Pipeline, tmp_path: Path
 ) -> None:
+    pipeline = ops_pipeline
     prometheus_bin, alertmanager_bin = ops_binaries
     worker = pipeline.worker
     assert worker is not None
@@ -250,16 +274,21 @@ def test_dashboards_have_data_and_an_alert_reaches_the_webhook(
             timeout=30,
         )
 
-        replay, lines = replay_file(tmp_path)
-        report = publish_file(replay, pipeline.bootstrap, pipeline.topic("articles"), progress=False)
-        assert report.sent == lines and report.invalid and not report.failed, report.summary()
-        valid = report.sent - len(report.invalid)  # the invalid lines are sent too, and dead-lettered
+        # The replays one after the other, each scraped before the next: rates and latency quantiles then
+        # see increases between samples.
+        valid = 0
+        for n in range(REPLAYS):
+            replay, lines = replay_file(tmp_path, n)
+            report = publish_file(replay, pipeline.bootstrap, pipeline.topic("articles"), progress=False)
+            assert report.sent == lines and report.invalid and not report.failed, report.summary()
+            valid += report.sent - len(report.invalid)  # the invalid lines are sent too, and dead-lettered
 
-        def scored() -> bool:
-            result = prom.query('sum(tension_articles_total{outcome="scored"})')
-            return bool(result) and float(result[0]["value"][1]) >= valid
+            def scored(expected: int = valid) -> bool:
+                result = prom.query('sum(tension_articles_total{outcome="scored"})')
+                return bool(result) and float(result[0]["value"][1]) >= expected
 
-        wait_until("the replay to be scored (seen by Prometheus)", scored, timeout=120)
+            wait_until(f"replay {n} to be scored (seen by Prometheus)", scored, timeout=90)
+            time.sleep(2.5)  # two more scrapes
 
         # The surge rule fires in Prometheus and Alertmanager routes it (critical) to the pager webhook.
         notes = sink.wait_for(
@@ -283,18 +312,26 @@ def test_dashboards_have_data_and_an_alert_reaches_the_webhook(
         am_alerts = http_json(f"http://127.0.0.1:{am_port}/api/v2/alerts")
         assert any(a["labels"]["alertname"] == "TensionDMZIncidentSurge" for a in am_alerts)
 
-        # Every dashboard query returns data (finite values) through the HTTP API.
+        # Every dashboard query returns data (finite values) through the HTTP API (retried for up to 30 s:
+        # the last deliveries and the lag refresh may still be on their way).
         exported = _exported_metrics(worker.metrics_text())
-        skipped, empty = [], []
-        for dashboard, title, expr in dashboard_queries():
-            missing = {m for m in metric_names(expr) if m in SIGNAL_METRICS and m not in exported}
-            if missing:
-                skipped.append(f"{dashboard} / {title}: {expr}  (not exported yet: {sorted(missing)})")
-                continue
-            result = prom.query(expr.replace("$__rate_interval", "5m"))
-            values = [float(sample["value"][1]) for sample in result]
-            if not any(math.isfinite(v) for v in values):
-                empty.append(f"{dashboard} / {title}: {expr} -> {result}")
+        skipped: list[str] = []
+        empty: list[str] = []
+        deadline = time.monotonic() + 30
+        while True:
+            skipped, empty = [], []
+            for dashboard, title, expr in dashboard_queries():
+                missing = {m for m in metric_names(expr) if m in SIGNAL_METRICS and m not in exported}
+                if missing:
+                    skipped.append(f"{dashboard} / {title}: {expr}  (not exported yet: {sorted(missing)})")
+                    continue
+                result = prom.query(expr.replace("$__rate_interval", "5m"))
+                values = [float(sample["value"][1]) for sample in result]
+                if not any(math.isfinite(v) for v in values):
+                    empty.append(f"{dashboard} / {title}: {expr} -> {result}")
+            if not empty or time.monotonic() > deadline:
+                break
+            time.sleep(2)
         assert not empty, "dashboard queries without data:\n" + "\n".join(empty)
         assert len(skipped) < len(dashboard_queries())
         if skipped:
