@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 KAFKA := deploy/kafka-local/kafka.sh
 
 .PHONY: help install kafka-up kafka-down demo test test-unit test-integration lint format typecheck check \
-        train evaluate bench clean
+        train evaluate bench dashboards clean
 
 help:
-	@echo "make install | kafka-up | kafka-down | demo | test | check | lint | typecheck | train | bench | clean"
+	@echo "make install | kafka-up | kafka-down | demo | test | check | lint | typecheck | train | bench | dashboards | clean"
 
 install: $(STAMP)
 
@@ -63,6 +63,10 @@ evaluate: install
 bench: install
 	$(BIN)/python bench/classifier.py
 	bash scripts/with-kafka.sh $(BIN)/python bench/pipeline.py
+
+# Rebuild the Grafana dashboards' JSON (deploy/grafana/dashboards/) from deploy/grafana/dashboards.py.
+dashboards: install
+	$(BIN)/python deploy/grafana/dashboards.py
 
 clean:
 	-bash $(KAFKA) down

@@ -12,6 +12,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -25,9 +26,9 @@ from models.artifact import load_model  # noqa: E402
 SENTENCES = [
     "North Korea sent hundreds of balloons carrying trash across the border overnight, the military said.",
     "South Korean soldiers fired warning shots after troops crossed the military demarcation line.",
-    "Russia and North Korea signed a comprehensive strategic partnership treaty with a mutual defence clause.",
+    "Russia and North Korea signed a strategic partnership treaty with a mutual defence clause.",
     "Pyongyang has shipped millions of artillery shells and ballistic missiles to Moscow, officials said.",
-    "The launch of a new intercontinental ballistic missile was condemned by Japan and the United States.",
+    "The launch of a new intercontinental ballistic missile was condemned by Japan and the US.",
     "Nordkorea hat erneut Hunderte Müllballons über die Grenze nach Südkorea geschickt.",
     "Südkoreanische Soldaten gaben Warnschüsse ab, als nordkoreanische Truppen die Grenze überquerten.",
     "Russland und Nordkorea unterzeichneten einen Beistandspakt bei einem Gipfeltreffen in Pjöngjang.",
@@ -64,10 +65,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--single", type=int, default=2000, help="single-article calls for latency")
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    except (AttributeError, OSError):
-        pass
 
     t0 = time.perf_counter()
     model = load_model(args.model)
@@ -92,14 +91,17 @@ def main() -> int:
         lat_cpu.append((time.thread_time_ns() - c) / 1e6)
     lat.sort()
     lat_cpu.sort()
+    mid = len(lat) // 2
     mean_len = statistics.mean(len(d.encode()) for d in docs)
     print(f"model            {model.version}")
     print(f"load             {load_s:.3f} s (including imports of the model's modules)")
     print(f"documents        {len(docs)} x {mean_len / 1024:.1f} KB, batch {args.batch}, 1 thread/core")
-    print(f"throughput       {len(docs) / batched:,.0f} docs/s wall, {len(docs) / batched_cpu:,.0f} docs/s "
-          "per CPU-second")
+    print(
+        f"throughput       {len(docs) / batched:,.0f} docs/s wall, {len(docs) / batched_cpu:,.0f} docs/s "
+        "per CPU-second"
+    )
     p99 = int(len(lat) * 0.99) - 1
-    print(f"latency p50      {lat[len(lat) // 2]:.3f} ms wall, {lat_cpu[len(lat) // 2]:.3f} ms CPU (single article)")
+    print(f"latency p50      {lat[mid]:.3f} ms wall, {lat_cpu[mid]:.3f} ms CPU (single article)")
     print(f"latency p99      {lat[p99]:.3f} ms wall, {lat_cpu[p99]:.3f} ms CPU")
     print(f"latency max      {lat[-1]:.3f} ms wall, {lat_cpu[-1]:.3f} ms CPU")
     print("(wall-clock figures include other processes' load on this machine; CPU figures do not)")

@@ -71,8 +71,12 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     if missing:
         raise ModelError(str(path), f"sidecar {side.name} lacks {', '.join(missing)}")
     cats = data["categories"]
-    if not isinstance(cats, list) or not cats or not all(isinstance(c, str) and c for c in cats) \
-            or len(set(cats)) != len(cats):
+    if (
+        not isinstance(cats, list)
+        or not cats
+        or not all(isinstance(c, str) and c for c in cats)
+        or len(set(cats)) != len(cats)
+    ):
         raise ModelError(str(path), f"sidecar {side.name}: 'categories' must be a list of distinct names")
     thr = data["thresholds"]
     if not isinstance(thr, dict) or set(thr) != set(cats):

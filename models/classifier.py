@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CalibratedMultiLabel", "UNKNOWN_LABEL"]
+__all__ = ["UNKNOWN_LABEL", "CalibratedMultiLabel"]
 
 #: Value in the label matrix for "not known for this category" (the row is skipped for it).
 UNKNOWN_LABEL = -1
@@ -66,9 +66,7 @@ class CalibratedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc
             random_state=self.random_state,
         )
 
-    def _fit_one(
-        self, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray
-    ) -> tuple[np.ndarray, float]:
+    def _fit_one(self, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float]:
         if len(np.unique(y)) < 2:
             coef = np.zeros(X.shape[1])
             return coef, (10.0 if y.size and y[0] == 1 else -10.0)
@@ -124,7 +122,8 @@ class CalibratedMultiLabel(ClassifierMixin, BaseEstimator):  # type: ignore[misc
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
         """Map raw decision scores (n, k) to calibrated probabilities."""
         z = decision * self.platt_a_ + self.platt_b_
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+        proba: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+        return proba
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return self.calibrate(self.decision_function(X))

@@ -20,16 +20,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     from models.data import default_data_dir
 
     p = subparsers.add_parser("train", help="train the tension model (writes artifact, sidecar, model card)")
-    p.add_argument("--data-dir", type=Path, default=default_data_dir(),
-                   help="training pool directory (default: ../shared/data next to the repository)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="training pool directory (default: ../shared/data next to the repository)",
+    )
     p.add_argument("--out", type=Path, default=ARTIFACT_DIR, help="output directory (default: %(default)s)")
     p.add_argument("--seed", type=int, default=13, help="random seed (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
     e = subparsers.add_parser("evaluate", help="evaluate a model on labelled JSON lines (report + plots)")
-    e.add_argument("--data", type=Path, required=True,
-                   help='JSON lines with {"id","title","text","labels", optional "language"}')
+    e.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help='JSON lines with {"id","title","text","labels", optional "language"}',
+    )
     e.add_argument("--model", type=Path, default=None, help="model file (default: the shipped artifact)")
     e.add_argument("--out", type=Path, default=None, help="directory for report.json and PNG plots")
     e.set_defaults(func=_evaluate)
@@ -40,8 +48,11 @@ def _train(args: argparse.Namespace) -> int:
 
     data_dir: Path = args.data_dir
     if not (data_dir / "train_pool").is_dir():
-        print(f"error: training data not found at {data_dir} (expected {data_dir / 'train_pool'}/*.jsonl; "
-              "pass --data-dir)", file=sys.stderr)
+        print(
+            f"error: training data not found at {data_dir} (expected {data_dir / 'train_pool'}/*.jsonl; "
+            "pass --data-dir)",
+            file=sys.stderr,
+        )
         return 2
     try:
         sidecar = train(data_dir, args.out, TrainConfig(seed=args.seed), show_progress=not args.no_progress)
@@ -85,8 +96,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         out: Path = args.out
         out.mkdir(parents=True, exist_ok=True)
         plots = write_plots(Y, proba, P, cats, model.thresholds, out)
-        (out / "report.json").write_text(json.dumps({"model_version": model.version, "data": str(args.data),
-                                                     **report}, indent=2) + "\n", encoding="utf-8")
+        (out / "report.json").write_text(
+            json.dumps({"model_version": model.version, "data": str(args.data), **report}, indent=2) + "\n",
+            encoding="utf-8",
+        )
         print(f"report: {out / 'report.json'}; plots: {', '.join(str(p) for p in plots)}")
     return 0
 

@@ -88,8 +88,11 @@ def load_pool(data_dir: Path, files: Iterable[str] = POOL_FILES) -> dict[str, di
     """Pool records by id (raises :class:`ConfigError` if the directory is missing)."""
     pool_dir = Path(data_dir) / "train_pool"
     if not pool_dir.is_dir():
-        raise ConfigError(str(data_dir), "training pool not found (expected train_pool/*.jsonl under "
-                          "the data directory, by default ../shared/data next to the repository)")
+        raise ConfigError(
+            str(data_dir),
+            "training pool not found (expected train_pool/*.jsonl under "
+            "the data directory, by default ../shared/data next to the repository)",
+        )
     out: dict[str, dict[str, Any]] = {}
     for name in files:
         path = pool_dir / f"{name}.jsonl"
@@ -190,9 +193,27 @@ def _pairs(f: dict[str, float], lefts: Sequence[str], rights: Sequence[str]) -> 
     return False
 
 
-_DMZ_EVENT = ("balloon", "loudspeaker", "warning_shot", "mine", "gunfire", "artillery", "cross", "defect",
-              "drone", "jamming", "guard_post", "explosion", "soldier", "leaflet", "trash", "naval", "wall",
-              "road_rail", "aircraft")
+_DMZ_EVENT = (
+    "balloon",
+    "loudspeaker",
+    "warning_shot",
+    "mine",
+    "gunfire",
+    "artillery",
+    "cross",
+    "defect",
+    "drone",
+    "jamming",
+    "guard_post",
+    "explosion",
+    "soldier",
+    "leaflet",
+    "trash",
+    "naval",
+    "wall",
+    "road_rail",
+    "aircraft",
+)
 _TRANSFER = ("deliver", "send", "receive", "arms_deal")
 _ARMS = ("weapon", "ammo", "missile", "heavy_weapon", "drone", "arms_deal")
 
@@ -203,14 +224,45 @@ def _evidence(f: dict[str, float]) -> dict[str, bool]:
     return {
         "dmz_incident": _has(f, "c:dmz", "c:sea_border", "c:balloon", "c:loudspeaker", "c:warning_shot")
         or (korea and _pairs(f, ("border", "island"), _DMZ_EVENT)),
-        "weapons_transfer": _has(f, "c:arms_deal") or _pairs(f, _TRANSFER + ("aid", "permit"), _ARMS),
-        "military_cooperation": _pairs(f, ("pact", "alliance", "cooperation", "exercise", "joint", "deploy",
-                                           "visit", "intel", "mutual_defense", "defmin"),
-                                       ("military", "mutual_defense", "exercise", "soldier", "defmin",
-                                        "security", "intel", "weapon", "deploy"))
+        "weapons_transfer": _has(f, "c:arms_deal") or _pairs(f, (*_TRANSFER, "aid", "permit"), _ARMS),
+        "military_cooperation": _pairs(
+            f,
+            (
+                "pact",
+                "alliance",
+                "cooperation",
+                "exercise",
+                "joint",
+                "deploy",
+                "visit",
+                "intel",
+                "mutual_defense",
+                "defmin",
+            ),
+            (
+                "military",
+                "mutual_defense",
+                "exercise",
+                "soldier",
+                "defmin",
+                "security",
+                "intel",
+                "weapon",
+                "deploy",
+            ),
+        )
         or _has(f, "c:kursk", "c:mutual_defense"),
-        "missile_nuclear": _has(f, "c:missile", "c:nuclear", "c:ballistic", "c:icbm", "c:satellite",
-                                "c:nuclear_test", "c:enrich", "c:warhead"),
+        "missile_nuclear": _has(
+            f,
+            "c:missile",
+            "c:nuclear",
+            "c:ballistic",
+            "c:icbm",
+            "c:satellite",
+            "c:nuclear_test",
+            "c:enrich",
+            "c:warhead",
+        ),
     }
 
 
@@ -238,8 +290,14 @@ def weak_label(rec: dict[str, Any], categories: Sequence[str]) -> list[int] | No
         if source == "csis_provocations":
             event = f"{meta.get('event', '')} {meta.get('cat', '')}"
             if c == "missile_nuclear":
-                value = 1 if (meta.get("cat") in {"missile", "nuclear_test", "nuclear_program"}
-                              or _CSIS_MISSILE.search(event)) else 0
+                value = (
+                    1
+                    if (
+                        meta.get("cat") in {"missile", "nuclear_test", "nuclear_program"}
+                        or _CSIS_MISSILE.search(event)
+                    )
+                    else 0
+                )
             elif c == "dmz_incident":
                 if _CSIS_DMZ.search(event) and not _CSIS_MISSILE.search(event):
                     value = 1 if ev["dmz_incident"] else UNKNOWN
@@ -311,9 +369,9 @@ def _stable_hash(s: str) -> float:
     return int(hashlib.sha256(s.encode()).hexdigest()[:12], 16) / float(16**12)
 
 
-def split_gold(gold: list[Example], holdout_fraction: float = 0.3, seed: int = 13) -> tuple[
-    list[Example], list[Example]
-]:
+def split_gold(
+    gold: list[Example], holdout_fraction: float = 0.3, seed: int = 13
+) -> tuple[list[Example], list[Example]]:
     """Split gold into (train, holdout): per gold file, the newest ``holdout_fraction`` by date.
 
     Near-duplicate groups (``Example.group``) stay on one side: a group goes where its newest member
@@ -329,7 +387,7 @@ def split_gold(gold: list[Example], holdout_fraction: float = 0.3, seed: int = 1
         items = by_file[fname]
         dated = sorted({ex.published for ex in items if ex.published})
 
-        def key(ex: Example) -> float:
+        def key(ex: Example, dated: list[str] = dated) -> float:
             if ex.published and dated:
                 return dated.index(ex.published) / max(1, len(dated) - 1)
             return _stable_hash(f"{seed}:{ex.id}")

@@ -19,8 +19,15 @@ def _prf(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     prec = tp / (tp + fp) if tp + fp else (1.0 if tp + fn == 0 else 0.0)
     rec = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
-            "support": int(tp + fn), "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(prec, 4),
+        "recall": round(rec, 4),
+        "f1": round(f1, 4),
+        "support": int(tp + fn),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def _block(Y: np.ndarray, P: np.ndarray, categories: Sequence[str]) -> dict[str, Any]:
@@ -31,7 +38,7 @@ def _block(Y: np.ndarray, P: np.ndarray, categories: Sequence[str]) -> dict[str,
     n_bg = int(background.sum())
     exact = float(np.mean(np.all(Y == P, axis=1))) if len(Y) else 0.0
     return {
-        "n": int(len(Y)),
+        "n": len(Y),
         "macro_f1": round(float(np.mean(scored)), 4) if scored else 0.0,
         "micro_f1": _prf(Y.ravel(), P.ravel())["f1"],
         "background_n": n_bg,
@@ -58,25 +65,34 @@ def metrics_report(
 def format_table(report: dict[str, Any], categories: Sequence[str]) -> str:
     """A plain-text table of the report (overall, then per language)."""
     lines: list[str] = []
-    blocks = [("all", report["overall"])] + sorted(report["by_language"].items())
+    blocks = [("all", report["overall"]), *sorted(report["by_language"].items())]
     head = f"{'slice':<6} {'category':<22} {'prec':>6} {'rec':>6} {'f1':>6} {'support':>8}"
     lines.append(head)
     lines.append("-" * len(head))
     for name, block in blocks:
         for c in categories:
             m = block["per_category"][c]
-            lines.append(f"{name:<6} {c:<22} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
-                         f"{m['support']:>8d}")
+            lines.append(
+                f"{name:<6} {c:<22} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
+                f"{m['support']:>8d}"
+            )
         lines.append(f"{name:<6} {'macro-F1':<22} {'':>6} {'':>6} {block['macro_f1']:>6.3f} {block['n']:>8d}")
-        lines.append(f"{name:<6} {'background FPR':<22} {'':>6} {'':>6} {block['background_fpr']:>6.3f} "
-                     f"{block['background_n']:>8d}")
+        lines.append(
+            f"{name:<6} {'background FPR':<22} {'':>6} {'':>6} {block['background_fpr']:>6.3f} "
+            f"{block['background_n']:>8d}"
+        )
         lines.append("")
     return "\n".join(lines)
 
 
 def write_plots(
-    Y: np.ndarray, proba: np.ndarray, P: np.ndarray, categories: Sequence[str],
-    thresholds: dict[str, float], out_dir: Path, prefix: str = "",
+    Y: np.ndarray,
+    proba: np.ndarray,
+    P: np.ndarray,
+    categories: Sequence[str],
+    thresholds: dict[str, float],
+    out_dir: Path,
+    prefix: str = "",
 ) -> list[Path]:
     """Precision-recall curves (one PNG) and per-category confusion matrices (one PNG)."""
     import matplotlib

@@ -2,13 +2,15 @@
 
 Features are language-neutral *concept* tokens (see :mod:`models.lexicon`) rather than words, so English
 training text teaches the German side and the source's style (datelines, bylines, wording, length) gives
-the model little to latch on to:
+the model little to latch on to. All of them are position-insensitive:
 
 * ``c:<concept>``        1 if the concept is mentioned anywhere (presence: long texts do not pile up counts)
 * ``p:<a>+<b>``          log(1 + number of sentences that mention both concepts)  (same-sentence evidence:
                          ``p:balloon+border`` is what separates a DMZ incident from a passing mention)
-* ``w:<a>+<b>``          both concepts in two adjacent sentences (the event told over two sentences)
-* ``l:<concept>``        the concept is in the lead (title and first two sentences): the subject of the text
+* ``w:<a>+<b>``          an actor/place in one sentence, an event concept in the next (log count)
+* ``g:<group>>=k``       some window of three sentences holds at least k distinct concepts of an evidence
+                         group (``g:<group>@korea>=k``: and names a Korea): dense local evidence marks an
+                         event told in the text, wherever it is in a long article
 
 German compounds are matched by their parts (``*waffe*`` + ``*liefer*`` in ``Waffenlieferungen``).
 """
@@ -28,7 +30,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from models.lexicon import CONCEPTS, EXCLUDE, LEXICON_VERSION
+from models.lexicon import CONCEPTS, EXCLUDE, GROUP_ANCHORS, GROUPS, LEXICON_VERSION
 
 __all__ = [
     "FEATURES_VERSION",
@@ -39,17 +41,41 @@ __all__ = [
     "strip_boilerplate",
 ]
 
-FEATURES_VERSION = f"concepts-1/{LEXICON_VERSION}"
-
-#: Sentences counted as the lead (after the title, which compose_text puts first).
-LEAD_SENTENCES = 3
+FEATURES_VERSION = f"concepts-2/{LEXICON_VERSION}"
 
 _FOLD_TABLE = str.maketrans(
     {
-        "ä": "a", "ö": "o", "ü": "u", "ß": "ss", "à": "a", "á": "a", "â": "a", "ã": "a", "å": "a",
-        "é": "e", "è": "e", "ê": "e", "ë": "e", "í": "i", "ì": "i", "î": "i", "ï": "i", "ó": "o",
-        "ò": "o", "ô": "o", "õ": "o", "ú": "u", "ù": "u", "û": "u", "ñ": "n", "ç": "c", "ø": "o",
-        "æ": "ae", "œ": "oe", "ŏ": "o", "ŭ": "u",
+        "ä": "a",
+        "ö": "o",
+        "ü": "u",
+        "ß": "ss",
+        "à": "a",
+        "á": "a",
+        "â": "a",
+        "ã": "a",
+        "å": "a",
+        "é": "e",
+        "è": "e",
+        "ê": "e",
+        "ë": "e",
+        "í": "i",
+        "ì": "i",
+        "î": "i",
+        "ï": "i",
+        "ó": "o",
+        "ò": "o",
+        "ô": "o",
+        "õ": "o",
+        "ú": "u",
+        "ù": "u",
+        "û": "u",
+        "ñ": "n",
+        "ç": "c",
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ŏ": "o",
+        "ŭ": "u",
     }
 )
 
@@ -73,13 +99,33 @@ _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 _LOG1P = [math.log1p(n) for n in range(64)]
 
 #: Concepts that are kept as counts but never paired (too generic to mean anything in a pair).
-UNPAIRED: frozenset[str] = frozenset({"report", "state", "sport", "economy", "entertainment", "weather",
-                                      "domestic", "security"})
+UNPAIRED: frozenset[str] = frozenset(
+    {"report", "state", "sport", "economy", "entertainment", "weather", "domestic", "security"}
+)
 #: Actors and places: window pairs join an anchor in one sentence with an event concept in the next.
-ANCHORS: frozenset[str] = frozenset({"nkorea", "skorea", "korea", "russia", "ukraine", "usa", "china",
-                                     "japan", "iran", "mideast", "west", "germany", "dmz", "border", "nato",
-                                     "israel", "country",
-                                     "sea_border", "island"})
+ANCHORS: frozenset[str] = frozenset(
+    {
+        "nkorea",
+        "skorea",
+        "korea",
+        "russia",
+        "ukraine",
+        "usa",
+        "china",
+        "japan",
+        "iran",
+        "mideast",
+        "west",
+        "germany",
+        "dmz",
+        "border",
+        "nato",
+        "israel",
+        "country",
+        "sea_border",
+        "island",
+    }
+)
 
 
 def strip_boilerplate(text: str) -> str:
@@ -254,6 +300,46 @@ def _pair_keys(paired: frozenset[str]) -> tuple[str, ...]:
     return keys
 
 
+_GROUP_SETS = {g: frozenset(c) for g, c in GROUPS.items()}
+_GROUP_ANCHOR_SETS = {a: frozenset(c) for a, c in GROUP_ANCHORS.items()}
+_ALL_GROUP_CONCEPTS = frozenset().union(*_GROUP_SETS.values())
+#: Sentences per window for the evidence-group features.
+GROUP_WINDOW = 3
+#: Cut-offs of the evidence-group features: ``g:<group>>=k`` for each k.
+GROUP_LEVELS = (1, 2, 3, 4, 5, 6)
+
+
+def _group_features(sentences: list[set[str]], feats: dict[str, float]) -> None:
+    """``g:<group>>=k``: some window of GROUP_WINDOW sentences holds >= k distinct concepts of the group
+    (``g:<group>@<anchor>>=k``: the same window also names the anchor)."""
+    best: dict[str, int] = {}
+    n = len(sentences)
+    relevant = [s & _ALL_GROUP_CONCEPTS for s in sentences]
+    for start in range(max(1, n - GROUP_WINDOW + 1)):
+        span = relevant[start : start + GROUP_WINDOW]
+        window: set[str] = set().union(*span) if span else set()
+        if not window:
+            continue
+        anchors = [
+            a
+            for a, members in _GROUP_ANCHOR_SETS.items()
+            if any(members & sentences[i] for i in range(start, min(n, start + GROUP_WINDOW)))
+        ]
+        for group, members in _GROUP_SETS.items():
+            k = len(window & members)
+            if k:
+                if k > best.get(group, 0):
+                    best[group] = k
+                for a in anchors:
+                    key = group + "@" + a
+                    if k > best.get(key, 0):
+                        best[key] = k
+    for key, k in best.items():
+        for level in GROUP_LEVELS:
+            if k >= level:
+                feats[f"g:{key}>={level}"] = 1.0
+
+
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
@@ -267,14 +353,12 @@ def extract_features(text: str) -> dict[str, float]:
     unpaired = UNPAIRED
     anchors = ANCHORS
     previous: frozenset[str] = frozenset()
-    for index, current in enumerate(sentence_concepts(text)):
+    sentences = sentence_concepts(text)
+    for current in sentences:
         if not current:
             previous = frozenset()
             continue
         single |= current
-        if index < LEAD_SENTENCES:
-            for c in current:
-                feats["l:" + c] = 1.0
         paired = frozenset(current - unpaired)
         pairs.extend(_pair_keys(paired))
         if previous and paired:
@@ -287,6 +371,7 @@ def extract_features(text: str) -> dict[str, float]:
                         if a_anchor != (b in anchors):
                             windows.append(a + "+" + b if a < b else b + "+" + a)
         previous = paired
+    _group_features(sentences, feats)
     # single concepts: presence only, so that long texts do not pile up generic evidence;
     # pairs: log counts, a subject told in several sentences weighs more than a passing mention
     for key in single:
@@ -345,8 +430,11 @@ class ConceptFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     values.append(value)
             indptr.append(len(indices))
         return sp.csr_matrix(
-            (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32),
-             np.asarray(indptr, dtype=np.int64)),
+            (
+                np.asarray(values, dtype=np.float64),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int64),
+            ),
             shape=(len(indptr) - 1, len(vocab)),
         )
 

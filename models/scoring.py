@@ -16,8 +16,8 @@ from models.errors import InputError, ModelError
 from models.features import ConceptFeaturizer
 
 __all__ = [
-    "MAX_TEXT_BYTES",
     "MAX_EVIDENCE",
+    "MAX_TEXT_BYTES",
     "Prediction",
     "TensionModel",
     "compose_text",
@@ -71,12 +71,17 @@ def validate_text(text: object) -> str:
 
 
 def pretty_feature(name: str) -> str:
-    """Readable evidence term for a feature name (``p:balloon+border`` -> ``balloon+border``)."""
+    """Readable evidence term for a feature name.
+
+    ``c:balloon`` -> ``balloon``; ``p:balloon+border`` -> ``balloon+border`` (same sentence);
+    ``w:border+cross`` -> ``border~cross`` (adjacent sentences); ``g:border_incident@korea>=3`` ->
+    ``border_incident@korea x3`` (three concepts of the group close together).
+    """
     kind, _, rest = name.partition(":")
-    if kind == "l":
-        return "lead:" + rest
     if kind == "w":
         return rest.replace("+", "~")
+    if kind == "g":
+        return rest.replace(">=", " x")
     return rest
 
 
@@ -114,11 +119,16 @@ class TensionModel:
         featurizer = pipeline.named_steps.get("features")
         classifier = pipeline.named_steps.get("classifier")
         if not isinstance(featurizer, ConceptFeaturizer) or not isinstance(classifier, CalibratedMultiLabel):
-            raise ModelError("<pipeline>", "expected steps 'features' (ConceptFeaturizer) and "
-                             "'classifier' (CalibratedMultiLabel)")
+            raise ModelError(
+                "<pipeline>",
+                "expected steps 'features' (ConceptFeaturizer) and 'classifier' (CalibratedMultiLabel)",
+            )
         if classifier.coef_.shape[0] != len(self.categories):
-            raise ModelError("<pipeline>", f"the classifier has {classifier.coef_.shape[0]} outputs but "
-                             f"{len(self.categories)} categories are declared")
+            raise ModelError(
+                "<pipeline>",
+                f"the classifier has {classifier.coef_.shape[0]} outputs but "
+                f"{len(self.categories)} categories are declared",
+            )
         self._featurizer = featurizer
         self._classifier = classifier
         self._names = np.asarray([pretty_feature(n) for n in featurizer.feature_names_], dtype=object)

@@ -99,6 +99,7 @@ def create_app(
     scorer_: ArticleScorer = scorer if scorer is not None else load_scorer(settings.model_path)
     rules_ = rules if rules is not None else load_rules(settings.rules_path, scorer_.categories)
     metrics.init_categories(scorer_.categories, scorer_.version)
+    metrics.init_sinks([sink for sink, _ in settings.sinks()])
 
     app = faust.App(
         settings.app_id,

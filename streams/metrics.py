@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
+from streams.records import REASONS
+
 SCORE_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 SECONDS_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -174,7 +176,16 @@ class TensionMetrics:
         )
         for outcome in ARTICLE_OUTCOMES:
             metrics.articles.labels(outcome=outcome)
+        for reason in REASONS:  # a closed set: every series exists at zero from the start
+            metrics.dead_letters.labels(kind="article", reason=reason)
         return metrics
+
+    def init_sinks(self, sinks: list[str]) -> None:
+        """Create the delivery series of the configured sink formats at zero."""
+        for sink in set(sinks):
+            self.webhook_delivery_seconds.labels(sink=sink)
+            for outcome in DELIVERY_OUTCOMES:
+                self.webhook_deliveries.labels(sink=sink, outcome=outcome)
 
     def set_window(
         self, scope: str, key: str, category: str, window: str, count: float, zscore: float

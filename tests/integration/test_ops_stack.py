@@ -255,11 +255,11 @@ def test_dashboards_have_data_and_an_alert_reaches_the_webhook(
             )
         )
         for daemon, port in zip(daemons, (am_port, prom_port), strict=True):
-            wait_until(
-                f"{daemon.name} ready",
-                lambda d=daemon, p=port: d.alive() and _ok(f"http://127.0.0.1:{p}/-/ready"),
-                timeout=30,
-            )
+
+            def ready(d: Daemon = daemon, p: int = port) -> bool:
+                return d.alive() and _ok(f"http://127.0.0.1:{p}/-/ready")
+
+            wait_until(f"{daemon.name} ready", ready, timeout=30)
             assert daemon.alive(), daemon.tail()
         prom = PromAPI(prom_port)
 

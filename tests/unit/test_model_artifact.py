@@ -29,7 +29,14 @@ def test_shipped_artifact_loads_fast_and_is_small() -> None:
     assert elapsed < 2.0
     assert DEFAULT_MODEL_PATH.stat().st_size < 20 * 1024 * 1024
     side = json.loads(sidecar_path(DEFAULT_MODEL_PATH).read_text())
-    for key in ("version", "categories", "thresholds", "training_data_hash", "library_versions", "evaluation"):
+    for key in (
+        "version",
+        "categories",
+        "thresholds",
+        "training_data_hash",
+        "library_versions",
+        "evaluation",
+    ):
         assert key in side
     assert list(model.categories) == side["categories"]
     assert model.version == side["version"]

@@ -30,8 +30,9 @@ def test_train_with_missing_data_dir(tmp_path: Path, capsys) -> None:
 
 
 def test_evaluate_writes_report(tmp_path: Path, capsys) -> None:
-    args = _parser().parse_args(["evaluate", "--data", str(FIXTURES / "paraphrases.jsonl"), "--out",
-                                 str(tmp_path)])
+    args = _parser().parse_args(
+        ["evaluate", "--data", str(FIXTURES / "paraphrases.jsonl"), "--out", str(tmp_path)]
+    )
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "macro-F1" in out and "background FPR" in out

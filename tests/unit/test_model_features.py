@@ -33,8 +33,9 @@ def test_german_and_english_meet() -> None:
 
 
 def test_umlaut_spellings_agree() -> None:
-    assert extract_features("Warnschüsse an der Grenze") == extract_features("Warnschuesse an der Grenze".replace(
-        "ue", "ü"))
+    assert extract_features("Warnschüsse an der Grenze") == extract_features(
+        "Warnschuesse an der Grenze".replace("ue", "ü")
+    )
 
 
 def test_position_insensitive_pairs() -> None:

@@ -20,7 +20,7 @@ KUBERNETES_VERSION = "1.30.0"
 
 
 def documents() -> list[dict[str, Any]]:
-    docs = []
+    docs: list[dict[str, Any]] = []
     for path in sorted(K8S.glob("*.yaml")):
         if path.name == "kustomization.yaml":
             continue
