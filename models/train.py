@@ -51,6 +51,9 @@ class TrainConfig:
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
     min_threshold: float = 0.2
     max_threshold: float = 0.9
+    #: Thresholds are raised until at most this share of hand-labelled background texts gets a label
+    #: (out-of-fold); None: F1-optimal thresholds only.
+    max_background_fpr: float | None = 0.03
 
 
 def build_pipeline(config: TrainConfig) -> Pipeline:
@@ -64,26 +67,60 @@ def build_pipeline(config: TrainConfig) -> Pipeline:
 
 
 def tune_thresholds(
-    proba: np.ndarray, Y: np.ndarray, categories: Sequence[str], lo: float = 0.2, hi: float = 0.9
+    proba: np.ndarray,
+    Y: np.ndarray,
+    categories: Sequence[str],
+    lo: float = 0.2,
+    hi: float = 0.9,
+    max_background_fpr: float | None = None,
 ) -> dict[str, float]:
-    """Per category, the threshold in [lo, hi] that maximises F1 (ties: the higher threshold)."""
-    out: dict[str, float] = {}
+    """Per-category thresholds from out-of-fold probabilities.
+
+    1. For each category the centre of the plateau of thresholds in [lo, hi] within 0.005 of the best F1.
+    2. If ``max_background_fpr`` is given and more than that share of the background rows (known to have
+       no category) would get a label, thresholds are raised one step at a time, each time on the
+       category that loses the least F1 per background false positive removed, until the rate is met.
+    """
     grid = np.round(np.arange(lo, hi + 1e-9, 0.01), 2)
+    known_all = (Y >= 0) & ~np.isnan(proba)
+    out: dict[str, float] = {}
     for j, c in enumerate(categories):
-        known = (Y[:, j] >= 0) & ~np.isnan(proba[:, j])
-        y, p = Y[known, j], proba[known, j]
-        best, best_t = -1.0, 0.5
-        for t in grid:
-            pred = p >= t
-            tp = float(np.sum(pred & (y == 1)))
-            fp = float(np.sum(pred & (y == 0)))
-            fn = float(np.sum(~pred & (y == 1)))
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-            if f1 >= best - 1e-12:
-                best, best_t = f1, float(t)
-        # the centre of the plateau of best thresholds is steadier than its upper edge
-        plateau = [float(t) for t in grid if _f1_at(p, y, t) >= best - 0.005]
-        out[c] = round(float(np.median(plateau)) if plateau else best_t, 3)
+        y, p = Y[known_all[:, j], j], proba[known_all[:, j], j]
+        scores = [_f1_at(p, y, float(t)) for t in grid]
+        best = max(scores) if scores else 0.0
+        plateau = [float(t) for t, f in zip(grid, scores, strict=True) if f >= best - 0.005]
+        out[c] = round(float(np.median(plateau)) if plateau else 0.5, 2)
+    if max_background_fpr is None:
+        return out
+    background = np.all(Y == 0, axis=1) & np.all(known_all, axis=1)
+    if not background.any():
+        return out
+    P = np.nan_to_num(proba[background], nan=0.0)
+
+    def fpr(th: dict[str, float]) -> float:
+        t = np.asarray([th[c] for c in categories])
+        return float(np.mean(np.any(P >= t, axis=1)))
+
+    while fpr(out) > max_background_fpr:
+        best_j, best_cost = -1, np.inf
+        t_now = np.asarray([out[c] for c in categories])
+        flagged_now = int(np.sum(np.any(P >= t_now, axis=1)))
+        for j, c in enumerate(categories):
+            if out[c] >= hi:
+                continue
+            trial = dict(out)
+            trial[c] = round(out[c] + 0.01, 2)
+            t_new = np.asarray([trial[k] for k in categories])
+            removed = flagged_now - int(np.sum(np.any(P >= t_new, axis=1)))
+            y, p = Y[known_all[:, j], j], proba[known_all[:, j], j]
+            loss = _f1_at(p, y, out[c]) - _f1_at(p, y, trial[c])
+            cost = (loss + 1e-4) / (removed + 1e-3)
+            if cost < best_cost:
+                best_j, best_cost = j, cost
+        if best_j < 0:
+            break
+        c = categories[best_j]
+        out[c] = round(out[c] + 0.01, 2)
     return out
 
 
@@ -117,7 +154,9 @@ def fit_model(
     oof = clf.calibrate(np.nan_to_num(clf.oof_decision_, nan=0.0))
     oof[np.isnan(clf.oof_decision_)] = np.nan
     del clf.oof_decision_  # training-time only: not part of the artifact
-    thresholds = tune_thresholds(oof, Y, config.categories, config.min_threshold, config.max_threshold)
+    thresholds = tune_thresholds(
+        oof, Y, config.categories, config.min_threshold, config.max_threshold, config.max_background_fpr
+    )
     return TensionModel(pipe, config.categories, thresholds, version), oof
 
 

@@ -13,9 +13,19 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 # The operations stack's tests: promtool, prometheus, amtool, prometheus-alertmanager (Debian packages) and
 # node/npm for the KEDA schema check.
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+# They are installed when possible (root + apt-get); without them only those tests cannot run, so a
+# non-root user still gets `make demo` (the tests then say what is missing).
+optional=()
+command -v promtool >/dev/null 2>&1 || optional+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || optional+=(prometheus-alertmanager)
+command -v npm >/dev/null 2>&1 || optional+=(npm)
+if [ ${#optional[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=("${optional[@]}")
+  else
+    echo "bootstrap: not installing ${optional[*]} (needs root and apt-get): the operations-stack tests need them" >&2
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing ${missing[*]} with apt-get"
