@@ -12,6 +12,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,16 +81,25 @@ class Pipeline:
         self.worker.wait_ready(timeout=120)
         return self.worker
 
+    def stop_worker(self) -> None:
+        if self.worker is not None:
+            code = self.worker.stop()
+            if code not in (0, -15, None):
+                print(self.worker.tail(60))
 
-@pytest.fixture
-def pipeline(kafka: list[str], tmp_path: Path) -> Iterator[Pipeline]:
-    pipe = Pipeline(kafka, tmp_path)
+
+@contextmanager
+def running(pipe: Pipeline) -> Iterator[Pipeline]:
+    """The pipeline's receiver and worker, stopped (and the worker's log tail shown if it failed) after."""
     with pipe.receiver:
         try:
             pipe.start_worker()
             yield pipe
         finally:
-            if pipe.worker is not None:
-                code = pipe.worker.stop()
-                if code not in (0, -15, None):
-                    print(pipe.worker.tail(60))
+            pipe.stop_worker()
+
+
+@pytest.fixture
+def pipeline(kafka: list[str], tmp_path: Path) -> Iterator[Pipeline]:
+    with running(Pipeline(kafka, tmp_path)) as pipe:
+        yield pipe

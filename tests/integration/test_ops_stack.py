@@ -30,7 +30,7 @@ import yaml
 
 from streams.publish import publish_file
 from streams.runner import REPO_ROOT, free_port
-from tests.integration.conftest import Pipeline
+from tests.integration.conftest import Pipeline, running
 from tests.ops_support import (
     ALERTMANAGER_CONFIG,
     RULE_FILES,
@@ -194,15 +194,8 @@ def ops_binaries() -> tuple[str, str]:
 def ops_pipeline(kafka: list[str], tmp_path: Path) -> Iterator[Pipeline]:
     """A real worker (as in conftest's ``pipeline``) with the shipped rules minus their cooldowns."""
     pipe = Pipeline(kafka, tmp_path, TENSION_RULES_PATH=str(worker_rules_without_cooldowns(tmp_path)))
-    with pipe.receiver:
-        try:
-            pipe.start_worker()
-            yield pipe
-        finally:
-            if pipe.worker is not None:
-                code = pipe.worker.stop()
-                if code not in (0, -15, None):
-                    print(pipe.worker.tail(60))
+    with running(pipe):
+        yield pipe
 
 
 @pytest.fixture

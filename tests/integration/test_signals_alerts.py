@@ -46,7 +46,10 @@ def test_a_burst_gives_one_window_alert_per_rule_and_region(pipeline: Pipeline) 
         pipeline.bootstrap,
         pipeline.topic("tension.signals"),
         lambda m: any(
-            s.json()["category"] == "dmz_incident" and s.json()["count"] >= 12 and s.json()["window"] == "1h"
+            s.json()["key"] == "korean_peninsula"
+            and s.json()["category"] == "dmz_incident"
+            and s.json()["count"] >= 12
+            and s.json()["window"] == "1h"
             for s in m
         ),
         120,
@@ -95,8 +98,7 @@ def make_pipeline(kafka: list[str], tmp_path: Path):
 
     yield make
     for pipe in started:
-        if pipe.worker is not None:
-            pipe.worker.stop()
+        pipe.stop_worker()
         pipe.receiver.__exit__(None, None, None)
 
 
