@@ -25,6 +25,30 @@ def scope_keys(record: Mapping[str, Any], dyads_per_article: int = 3) -> list[tu
     return keys or [("region", UNLOCATED)]
 
 
+def is_scored_record(value: Any) -> bool:
+    """A record as the classify agent writes it (anything else on the topic is skipped and counted)."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("id"), str)
+        and isinstance(value.get("labels"), list)
+        and isinstance(value.get("scores"), dict)
+    )
+
+
+def is_update(value: Any) -> bool:
+    """An update as ``update_message`` writes it."""
+    return (
+        isinstance(value, dict)
+        and value.get("scope") in ("region", "dyad")
+        and isinstance(value.get("key"), str)
+        and isinstance(value.get("ts"), int | float)
+        and isinstance(value.get("article"), dict)
+        and isinstance(value["article"].get("id"), str)
+        and isinstance(value.get("labels"), list)
+        and isinstance(value.get("evidence"), dict)
+    )
+
+
 def update_message(record: Mapping[str, Any], scope: str, key: str, ts: float) -> dict[str, Any]:
     return {
         "scope": scope,

@@ -23,7 +23,7 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from models.errors import InputError
-from streams.aggregate import apply_update, scope_id, scope_keys, update_message
+from streams.aggregate import apply_update, is_scored_record, is_update, scope_id, scope_keys, update_message
 from streams.alerts import Alert
 from streams.delivery import RetryPolicy, WebhookSender
 from streams.health import install_pipeline_health
@@ -210,11 +210,19 @@ def create_app(
         async for events in batches:
             await handle_batch(list(events))
 
+    def skip_foreign(kind: str, value: Any) -> None:
+        """A message our own agents did not write (the topics are internal): counted, logged, skipped."""
+        metrics.dead_letters.labels(kind=kind, reason="bad_record").inc()
+        log.error("skipping a malformed %s message: %.200r", kind, value)
+
     @app.agent(scored_topic, name="fanout")
     async def fanout(stream: StreamT[Any]) -> None:
         """Re-key each scored article by the regions and dyads it counts in."""
         async for record in stream:
-            ts = float(record.get("timings", {}).get("ingested_at") or time.time())
+            if not is_scored_record(record):
+                skip_foreign("scored", record)
+                continue
+            ts = float((record.get("timings") or {}).get("ingested_at") or time.time())
             for scope, key in scope_keys(record, settings.dyads_per_article):
                 update = update_message(record, scope, key, ts)
                 await updates_topic.send(key=scope_id(update).encode(), value=update)
@@ -229,6 +237,9 @@ def create_app(
         alerts: list[Alert] = []
         for event in events:
             update: dict[str, Any] = event.value  # type: ignore[assignment]
+            if not is_update(update):
+                skip_foreign("update", update)
+                continue
             sid = scope_id(update)
             counted_key = f"{sid}|{update['article']['id']}"
             if counted_key in marks or counted.get(counted_key) is not None:
@@ -350,7 +361,11 @@ def create_app(
     @app.agent(alerts_topic, name="notify")
     async def notify(stream: StreamT[Any]) -> None:
         async for value in stream:
-            alert = Alert.from_dict(value)
+            try:
+                alert = Alert.from_dict(value)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                skip_foreign("alert", value)
+                continue
             if delivered.get(alert.id) is not None:
                 metrics.alerts.labels(kind=alert.kind, category=alert.category, outcome="duplicate").inc()
                 continue

@@ -163,3 +163,55 @@ async def test_notify_parks_expired_alerts_without_sending(scorer: Any) -> None:
         await eventually(lambda: "alerts_dlq_topic" in sent.messages)
     assert requests == []
     assert sent.messages["alerts_dlq_topic"][0]["value"]["reason"].startswith("expired")
+
+
+async def test_fanout_and_aggregate_turn_a_scored_article_into_signals_and_alerts(scorer: Any) -> None:
+    tension, sent = build(scorer)
+    registry = tension.metrics.registry
+    record = {
+        "id": "u9",
+        "title": "Warning shots at the border",
+        "url": None,
+        "labels": ["dmz_incident"],
+        "scores": {
+            "dmz_incident": 0.97,
+            "weapons_transfer": 0.01,
+            "military_cooperation": 0.01,
+            "missile_nuclear": 0.01,
+        },
+        "tension": 0.97,
+        "evidence": {"dmz_incident": ["warning shots"]},
+        "regions": ["korean_peninsula"],
+        "dyads": ["KOR-PRK"],
+        "actors": ["KOR", "PRK"],
+        "model_version": "m",
+        "timings": {"ingested_at": time.time()},
+    }
+    async with tension.fanout.test_context() as agent:
+        await agent.put(record, key=b"u9")
+        await agent.put(["not", "a", "record"], key=b"junk")
+        await eventually(
+            lambda: sample(registry, "tension_dead_letters_total", kind="scored", reason="bad_record") == 1
+        )
+    updates = [m["value"] for m in sent.messages["updates_topic"]]
+    assert sorted((u["scope"], u["key"]) for u in updates) == [
+        ("dyad", "KOR-PRK"),
+        ("region", "korean_peninsula"),
+    ]
+    async with tension.aggregate.test_context() as agent:
+        for update in updates + updates:  # the second copy must not be counted
+            await agent.put(update, key=f"{update['scope']}:{update['key']}".encode())
+        await eventually(lambda: len(sent.messages.get("alerts_topic", [])) >= 1)
+        await asyncio.sleep(0.5)
+    signals = [m["value"] for m in sent.messages["signals_topic"]]
+    region_1h = [
+        s
+        for s in signals
+        if s["key"] == "korean_peninsula" and s["window"] == "1h" and s["category"] == "dmz_incident"
+    ]
+    assert region_1h and max(s["count"] for s in region_1h) == 1
+    alerts = [m["value"] for m in sent.messages["alerts_topic"]]
+    assert [a["rule"] for a in alerts] == ["dmz-incident-article"]
+    assert alerts[0]["region"] == "korean_peninsula"
+    labels = {"region": "korean_peninsula", "category": "dmz_incident", "window": "1h"}
+    assert registry.get_sample_value("tension_region_articles", labels) == 1.0

@@ -69,3 +69,47 @@ def test_detect_language() -> None:
     assert detect_language("North Korea fired a ballistic missile on Tuesday.") == "en"
     assert detect_language("북한이 탄도미사일을 발사했다") == "ko"
     assert detect_language("12345 !!!") == "und"
+
+
+def test_other_scripts_and_odd_input_do_not_break_features() -> None:
+    assert isinstance(extract_features("북한이 탄도미사일을 발사했다. 군은 경계를 강화했다."), dict)
+    assert extract_features("...!!!   ") == {}
+    f = extract_features("Kim Jong-un’s regime fired 2 missiles—again…")
+    assert "c:nkorea" in f and "c:missile" in f
+
+
+def test_evidence_names_are_readable() -> None:
+    from models.scoring import pretty_feature
+
+    assert pretty_feature("p:balloon+border") == "balloon+border"
+    assert pretty_feature("w:border+cross") == "border~cross"
+    assert pretty_feature("t:ballons") == '"ballons"'
+    assert pretty_feature("g:border_incident@korea>=3") == "border_incident@korea x3"
+
+
+def test_transform_agrees_with_the_feature_function() -> None:
+    import math
+
+    texts = [
+        "Nordkorea schickte Müllballons über die Grenze. Südkorea schaltete Lautsprecher ein.",
+        "North Korea fired a ballistic missile into the sea, Seoul said. Müll und Ballons.",
+        "Der Trainer lobte die Mannschaft nach dem Sieg über Bayern.",
+        "Die Grenze blieb geschlossen; Ballons flogen nach Süden.",
+    ]
+    f = ConceptFeaturizer(min_df=1, word_min_df=1, word_max_df=1.0, word_weight=2.0).fit(texts)
+    X = f.transform(texts).toarray()
+    for row, text in zip(X, texts, strict=True):
+        feats = extract_features(text)
+        words = {
+            k: v * f.idf_[f.vocabulary_[k]]
+            for k, v in feats.items()
+            if k.startswith("t:") and k in f.vocabulary_
+        }
+        norm = math.sqrt(sum(v * v for v in words.values()))
+        for name, value in feats.items():
+            j = f.vocabulary_.get(name)
+            if j is None:
+                continue
+            expected = 2.0 * words[name] / norm if name.startswith("t:") else value
+            assert math.isclose(row[j], expected, rel_tol=1e-9), name
+        assert np.count_nonzero(row) == sum(1 for n in feats if n in f.vocabulary_)

@@ -61,3 +61,37 @@ def test_train_save_load_predict(tmp_path: Path, tiny_examples) -> None:
 def test_predict_empty_batch(tiny_examples) -> None:
     model, _ = fit_model(tiny_examples, TrainConfig(min_df=1), "test-1")
     assert model.predict([]) == []
+
+
+def test_thresholds_respect_the_background_rate() -> None:
+    import numpy as np
+
+    from models.train import tune_thresholds
+
+    rng = np.random.default_rng(0)
+    n = 400
+    Y = np.zeros((n, 2), dtype=np.int64)
+    Y[:60, 0] = 1
+    Y[40:100, 1] = 1
+    proba = np.clip(Y * 0.6 + rng.uniform(0, 0.5, size=(n, 2)), 0, 1)
+    free = tune_thresholds(proba, Y, ("a", "b"))
+    capped = tune_thresholds(proba, Y, ("a", "b"), max_background_fpr=0.01)
+    background = Y.sum(axis=1) == 0
+    t = np.asarray([capped["a"], capped["b"]])
+    assert np.mean(np.any(proba[background] >= t, axis=1)) <= 0.01
+    assert capped["a"] >= free["a"] and capped["b"] >= free["b"]
+
+
+def test_mixed_topic_examples_unite_labels(tiny_examples) -> None:
+    from models.train import mixed_topic_examples
+
+    for i, ex in enumerate(tiny_examples):
+        ex.group = i
+    mixed = mixed_topic_examples(tiny_examples, 20, DEFAULT_CATEGORIES, seed=1)
+    assert mixed
+    for m in mixed:
+        parts = [ex for ex in tiny_examples if ex.text.replace("\n\n", "\n") in m.text]
+        assert m.kind == "mixed" and 2 <= len(parts) <= 3
+        assert len({p.language for p in parts}) == 1
+        for j in range(len(DEFAULT_CATEGORIES)):
+            assert m.labels[j] == max(p.labels[j] for p in parts)
