@@ -28,6 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("--out", type=Path, default=ARTIFACT_DIR, help="output directory (default: %(default)s)")
     p.add_argument("--seed", type=int, default=13, help="random seed (default: %(default)s)")
+    p.add_argument(
+        "--max-background-fpr",
+        type=float,
+        default=0.03,
+        help="raise thresholds until at most this share of hand-labelled background texts gets a label "
+        "(out-of-fold; default: %(default)s; 1 = F1-optimal thresholds only)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
@@ -55,7 +62,8 @@ def _train(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        sidecar = train(data_dir, args.out, TrainConfig(seed=args.seed), show_progress=not args.no_progress)
+        config = TrainConfig(seed=args.seed, max_background_fpr=args.max_background_fpr)
+        sidecar = train(data_dir, args.out, config, show_progress=not args.no_progress)
     except TensionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

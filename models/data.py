@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -275,6 +276,96 @@ _CSIS_DMZ = re.compile(
 _CSIS_MISSILE = re.compile(r"missile|nuclear|satellite|rocket|icbm|slbm|srbm|irbm|mrbm|mlrs", re.IGNORECASE)
 
 
+# High-precision positive rules for news (title + repeated evidence in the body), EN and DE alike
+# through the concept lexicon: (concepts the title must hold, pair evidence the body must repeat).
+_TITLE_RULES: dict[str, tuple[tuple[tuple[str, ...], ...], tuple[Sequence[str], Sequence[str]]]] = {
+    "weapons_transfer": (
+        (
+            ("deliver", "weapon"),
+            ("deliver", "ammo"),
+            ("deliver", "heavy_weapon"),
+            ("deliver", "missile"),
+            ("pledge", "weapon"),
+            ("pledge", "heavy_weapon"),
+            ("send", "weapon"),
+            ("arms_deal",),
+            ("receive", "heavy_weapon"),
+            ("order", "heavy_weapon"),
+            ("deliver", "aircraft"),
+        ),
+        ((*_TRANSFER, "pledge", "order", "aid", "permit"), (*_ARMS, "aircraft")),
+    ),
+    "military_cooperation": (
+        (
+            ("exercise", "joint"),
+            ("exercise", "military"),
+            ("mutual_defense",),
+            ("pact", "military"),
+            ("deploy", "soldier"),
+            ("alliance", "military"),
+            ("kursk", "soldier"),
+            ("defmin", "visit"),
+            ("cooperation", "military"),
+            ("nato", "visit"),
+            ("intel", "cooperation"),
+        ),
+        (
+            ("pact", "alliance", "cooperation", "exercise", "joint", "deploy", "visit", "mutual_defense"),
+            ("military", "mutual_defense", "exercise", "soldier", "defmin", "security", "nato"),
+        ),
+    ),
+    "missile_nuclear": (
+        (
+            ("launch", "missile"),
+            ("test", "missile"),
+            ("nuclear_test",),
+            ("launch", "satellite"),
+            ("icbm",),
+            ("ballistic", "missile"),
+            ("nuclear", "doctrine"),
+            ("enrich", "nuclear"),
+            ("attack", "ballistic"),
+        ),
+        (
+            ("launch", "test", "attack", "doctrine", "enrich", "nuclear_test"),
+            ("missile", "ballistic", "icbm", "nuclear", "satellite", "warhead"),
+        ),
+    ),
+    "dmz_incident": (
+        (
+            ("dmz",),
+            ("balloon", "korea"),
+            ("loudspeaker", "korea"),
+            ("warning_shot",),
+            ("border", "nkorea"),
+            ("sea_border", "korea"),
+        ),
+        (("dmz", "border", "sea_border", "balloon", "loudspeaker", "warning_shot"), _DMZ_EVENT),
+    ),
+}
+
+
+def _pair_count(f: dict[str, float], lefts: Sequence[str], rights: Sequence[str]) -> int:
+    best = 0
+    for a in lefts:
+        for b in rights:
+            if a != b:
+                v = f.get(f"p:{a}+{b}" if a < b else f"p:{b}+{a}", 0.0)
+                best = max(best, round(math.expm1(v)))
+    return best
+
+
+def _title_rule(category: str, title: str, body: dict[str, float]) -> bool:
+    rule = _TITLE_RULES.get(category)
+    if rule is None or not title.strip():
+        return False
+    needs, (lefts, rights) = rule
+    held = {k[2:] for k in extract_features(title) if k.startswith("c:")}
+    if not any(all(c in held for c in need) for need in needs):
+        return False
+    return _pair_count(body, lefts, rights) >= 2
+
+
 def weak_label(rec: dict[str, Any], categories: Sequence[str]) -> list[int] | None:
     """Weak 1/0/-1 labels for one pool record (``None``: nothing to learn from it)."""
     text = compose_text(rec.get("title"), rec.get("text"))
@@ -287,6 +378,12 @@ def weak_label(rec: dict[str, Any], categories: Sequence[str]) -> list[int] | No
     out: list[int] = []
     for c in categories:
         value = UNKNOWN if ev.get(c, True) else 0
+        if (
+            value == UNKNOWN
+            and not source.startswith("csis")
+            and _title_rule(c, str(rec.get("title") or ""), f)
+        ):
+            value = 1
         if source == "csis_provocations":
             event = f"{meta.get('event', '')} {meta.get('cat', '')}"
             if c == "missile_nuclear":

@@ -16,7 +16,7 @@ is not a border, ``waffenstillstand`` is not a weapon).
 
 from __future__ import annotations
 
-LEXICON_VERSION = "2026.11.29-1"
+LEXICON_VERSION = "2026.11.29-3"
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # ---- actors and places -------------------------------------------------------------------
@@ -455,6 +455,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "personnel",
         "guard*",
         "*wachsoldat*",
+        "officer",
+        "officers",
+        "*offizier*",
+        "mercenar*",
+        "*soldner*",
+        "conscript*",
+        "*rekrut*",
+        "recruit*",
     ),
     "guard_post": (
         "guard post*",
@@ -680,6 +688,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "weapon": (
         "weapon*",
         "arms",
+        "*kriegsmaterial*",
+        "*kriegswaffe*",
+        "war material",
         "armament*",
         "*waffe*",
         "*rustung*",
@@ -793,6 +804,22 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "arms supplies",
     ),
     "container": ("container*", "*container*", "cargo", "*fracht*", "freight"),
+    "foreign_made": (
+        "iranian made",
+        "russian made",
+        "north korean made",
+        "chinese made",
+        "us made",
+        "american made",
+        "western made",
+        "western supplied",
+        "made in",
+        "*bauart*",
+        "*herkunft*",
+        "origin",
+        "manufactured in",
+        "*hergestellt*",
+    ),
     "debris": ("debris", "wreckage", "remnants", "fragments", "*trummer*", "*uberreste*", "*wrack*"),
     "permit": (
         "allow*",
@@ -1545,6 +1572,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "permit",
         "aircraft",
         "debris",
+        "foreign_made",
     ),
     "defense_coop": (
         "pact",
@@ -1582,4 +1610,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
 #: Anchors a group's evidence may be tied to (``g:<group>@korea``: the window also names a Korea).
 GROUP_ANCHORS: dict[str, tuple[str, ...]] = {
     "korea": ("korea", "nkorea", "skorea"),
+    "russia": ("russia",),
+    "ukraine": ("ukraine", "kursk"),
 }

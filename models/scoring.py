@@ -75,11 +75,14 @@ def pretty_feature(name: str) -> str:
 
     ``c:balloon`` -> ``balloon``; ``p:balloon+border`` -> ``balloon+border`` (same sentence);
     ``w:border+cross`` -> ``border~cross`` (adjacent sentences); ``g:border_incident@korea>=3`` ->
-    ``border_incident@korea x3`` (three concepts of the group close together).
+    ``border_incident@korea x3`` (three concepts of the group close together); ``t:ballons`` ->
+    ``"ballons"`` (a word).
     """
     kind, _, rest = name.partition(":")
     if kind == "w":
         return rest.replace("+", "~")
+    if kind == "t":
+        return '"' + rest + '"'
     if kind == "g":
         return rest.replace(">=", " x")
     return rest
@@ -157,26 +160,27 @@ class TensionModel:
         X: sp.csr_matrix = self._featurizer.transform(texts)
         proba = self._classifier.calibrate(self._classifier.decision_function(X))
         coef = self._classifier.coef_
-        out: list[Prediction] = []
         cats = self.categories
-        for i in range(proba.shape[0]):
-            row = proba[i]
-            hits = np.flatnonzero(row >= self._thr)
+        hit_rows = (proba >= self._thr).tolist()
+        score_rows = np.round(proba, 6).tolist()
+        tensions = np.round(proba.max(axis=1), 6).tolist() if proba.shape[1] else [0.0] * len(texts)
+        indptr, indices, data = X.indptr, X.indices, X.data
+        out: list[Prediction] = []
+        for i, (hit_row, score_row) in enumerate(zip(hit_rows, score_rows, strict=True)):
+            hits = [j for j, hit in enumerate(hit_row) if hit]
             evidence: dict[str, list[str]] = {}
-            if hits.size:
-                start, end = X.indptr[i], X.indptr[i + 1]
-                idx = X.indices[start:end]
-                vals = X.data[start:end]
+            if hits:
+                idx = indices[indptr[i] : indptr[i + 1]]
+                vals = data[indptr[i] : indptr[i + 1]]
                 for j in hits:
                     contrib = vals * coef[j, idx]
                     order = np.argsort(-contrib)[:MAX_EVIDENCE]
                     evidence[cats[j]] = [str(self._names[idx[o]]) for o in order if contrib[o] > 0]
-            scores = {c: round(float(row[j]), 6) for j, c in enumerate(cats)}
             out.append(
                 Prediction(
-                    scores=scores,
+                    scores=dict(zip(cats, score_row, strict=True)),
                     labels=[cats[j] for j in hits],
-                    tension=round(float(row.max()), 6) if row.size else 0.0,
+                    tension=tensions[i],
                     evidence=evidence,
                 )
             )
