@@ -340,9 +340,10 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig, show_progress: boo
     bar = tqdm(total=7, desc="train", unit="step", disable=not show_progress)
     gold_train, hold, team, weak = assemble(data_dir, config, bar)
     cats = config.categories
-    version = (
-        "tension-" + time.strftime("%Y%m%d", time.gmtime()) + "-" + _data_hash(gold_train + hold + team)[:8]
-    )
+    # the version names the training date and the recipe: data, feature definitions and configuration
+    recipe = f"{_data_hash(gold_train + hold + team)}|{FEATURES_VERSION}|{sorted(config.__dict__.items())}"
+    stamp = time.strftime("%Y%m%d", time.gmtime())
+    version = f"tension-{stamp}-{hashlib.sha256(recipe.encode()).hexdigest()[:8]}"
 
     # 1) evaluation model: trained without the held-out gold, reported on it
     bar.set_postfix_str("fit (evaluation model)")
