@@ -40,26 +40,29 @@ def alerts_on_topic(pipe: Pipeline, minimum: int, timeout: float = 90) -> list[d
     return [m.json() for m in messages]
 
 
+def kp_dmz_counts(messages: list) -> list[int]:
+    """Counts of the korean_peninsula / dmz_incident / 1h window in tension.signals messages."""
+    counts = []
+    for message in messages:
+        signal = message.json()
+        if (signal["key"], signal["category"], signal["window"]) == (
+            "korean_peninsula",
+            "dmz_incident",
+            "1h",
+        ):
+            counts.append(signal["count"])
+    return counts
+
+
 def test_a_burst_gives_one_window_alert_per_rule_and_region(pipeline: Pipeline) -> None:
     publish(pipeline, [dmz_report(i) for i in range(12)])
     signals = read_topic(
         pipeline.bootstrap,
         pipeline.topic("tension.signals"),
-        lambda m: any(
-            s.json()["key"] == "korean_peninsula"
-            and s.json()["category"] == "dmz_incident"
-            and s.json()["count"] >= 12
-            and s.json()["window"] == "1h"
-            for s in m
-        ),
+        lambda m: max(kp_dmz_counts(m), default=0) >= 12,
         120,
     )
-    kp = [
-        s.json()
-        for s in signals
-        if s.json()["key"] == "korean_peninsula" and s.json()["category"] == "dmz_incident"
-    ]
-    assert max(s["count"] for s in kp if s["window"] == "1h") == 12
+    assert max(kp_dmz_counts(signals)) == 12
     time.sleep(3)  # let any (wrong) extra alert arrive
     alerts = alerts_on_topic(pipeline, 1, timeout=10)
     window = Counter((a["rule"], a["region"]) for a in alerts if a["kind"] in ("spike", "threshold"))
@@ -156,27 +159,16 @@ def test_sigkill_mid_burst_double_counts_nothing_and_resends_nothing(
         publish(pipe, [dmz_report(i) for i in range(3, 12)])
         worker = pipe.start_worker()
         try:
-            signals = read_topic(
+            read_topic(
                 pipe.bootstrap,
                 pipe.topic("tension.signals"),
-                lambda m: any(
-                    s.json()["key"] == "korean_peninsula"
-                    and s.json()["category"] == "dmz_incident"
-                    and s.json()["window"] == "1h"
-                    and s.json()["count"] >= 12
-                    for s in m
-                ),
+                lambda m: max(kp_dmz_counts(m), default=0) >= 12,
                 120,
             )
             time.sleep(5)
-            signals = read_topic(pipe.bootstrap, pipe.topic("tension.signals"), lambda m: False, 5)
-            counts = [
-                s.json()["count"]
-                for s in signals
-                if s.json()["key"] == "korean_peninsula"
-                and s.json()["category"] == "dmz_incident"
-                and s.json()["window"] == "1h"
-            ]
+            counts = kp_dmz_counts(
+                read_topic(pipe.bootstrap, pipe.topic("tension.signals"), lambda m: False, 5)
+            )
             assert max(counts) == 12, f"counted {max(counts)} articles for 12 distinct reports"
             scored = read_topic(pipe.bootstrap, pipe.topic("articles.scored"), lambda m: False, 5)
             assert len({m.json()["id"] for m in scored}) == 12
