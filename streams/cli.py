@@ -23,8 +23,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    tension_app = create_app(settings)  # model and rules first: a bad file fails before Kafka is touched
     ensure_topics(settings)
-    tension_app = create_app(settings)
     worker = faust.Worker(tension_app.app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
     return 0

@@ -12,7 +12,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from tqdm import tqdm
 
-from models.errors import InputError
+from models.errors import ConfigError, InputError
 from streams.records import best_effort_id, parse_article
 
 
@@ -71,13 +71,16 @@ def publish_file(
     report = PublishReport()
     own = producer is None
     if producer is None:
-        producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            acks="all",
-            linger_ms=5,
-            max_request_size=8 * 1024 * 1024,
-            retries=5,
-        )
+        try:
+            producer = KafkaProducer(
+                bootstrap_servers=bootstrap_servers,
+                acks="all",
+                linger_ms=5,
+                max_request_size=8 * 1024 * 1024,
+                retries=5,
+            )
+        except KafkaError as exc:
+            raise ConfigError("kafka", f"cannot reach Kafka at {','.join(bootstrap_servers)}: {exc}") from exc
     stream: BinaryIO = sys.stdin.buffer if str(path) == "-" else open(path, "rb")  # noqa: SIM115
     try:
         total = count_lines(path)
