@@ -255,15 +255,20 @@ def _mask(concepts: Iterable[str]) -> int:
     return m
 
 
-def _names(mask: int) -> list[str]:
+def _bit_names(mask: int, names: Sequence[str]) -> list[str]:
+    """The entries of ``names`` whose bits are set in ``mask`` (bit i <-> names[i])."""
     out: list[str] = []
     i = 0
     while mask:
         if mask & 1:
-            out.append(CONCEPT_NAMES[i])
+            out.append(names[i])
         mask >>= 1
         i += 1
     return out
+
+
+def _names(mask: int) -> list[str]:
+    return _bit_names(mask, CONCEPT_NAMES)
 
 
 _UNPAIRED_MASK = _mask(UNPAIRED)
@@ -349,14 +354,7 @@ _SINGLE_NAMES = tuple("c:" + c for c in CONCEPT_NAMES)
 
 
 def _single_keys(mask: int) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while mask:
-        if mask & 1:
-            out.append(_SINGLE_NAMES[i])
-        mask >>= 1
-        i += 1
-    return out
+    return _bit_names(mask, _SINGLE_NAMES)
 
 
 _WINDOW_CACHE: dict[tuple[int, int], tuple[str, ...]] = {}
