@@ -31,18 +31,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from streams.publish import publish_file
+    from streams.publish import check_input, publish_file
     from streams.settings import Settings
     from streams.topics import bootstrap_servers
 
     settings = Settings()
     topic = args.topic or settings.topic(settings.topic_articles)
-    if args.file != "-":
-        from pathlib import Path
-
-        if not Path(args.file).is_file():
-            print(f"tension publish: file not found: {args.file}", file=sys.stderr)
-            return 2
+    check_input(args.file)
     report = publish_file(
         args.file,
         bootstrap_servers(args.kafka_url or settings.kafka_url),
@@ -59,9 +54,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from streams.score_file import check_paths, score_file
     from streams.scoring import load_scorer
+    from streams.settings import Settings
 
     check_paths(args.input, args.output)
-    scorer = load_scorer(args.model)
+    scorer = load_scorer(args.model or Settings().model_path)
     scored, errors = score_file(args.input, args.output, scorer, progress=not args.quiet)
     print(f"scored {scored}, errors {errors} (model {scorer.version})", file=sys.stderr)
     return 0
@@ -117,10 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "model", None) is None and args.command == "score":
-        from streams.settings import Settings
-
-        args.model = Settings().model_path
     try:
         return int(args.func(args))
     except ValidationError as exc:

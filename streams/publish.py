@@ -38,6 +38,12 @@ class PublishReport:
         return "\n".join(lines)
 
 
+def check_input(path: Path | str) -> None:
+    """A clear error for an input file that is not there (``-`` is stdin)."""
+    if str(path) != "-" and not Path(path).is_file():
+        raise InputError("missing_file", f"input file not found: {path}")
+
+
 def count_lines(path: Path | str) -> int | None:
     """Lines in a file (for the progress bar's total); None for stdin."""
     if str(path) == "-":

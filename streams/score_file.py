@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, TextIO
 from tqdm import tqdm
 
 from models.errors import InputError
-from streams.publish import count_lines, read_lines
+from streams.publish import check_input, count_lines, read_lines
 from streams.records import Article, best_effort_id, parse_article
 from streams.scoring import ArticleScorer
 
@@ -89,7 +89,6 @@ def score_file(
 
 
 def check_paths(input_path: str, output_path: str) -> None:
-    if input_path != "-" and not Path(input_path).is_file():
-        raise InputError("missing_file", f"input file not found: {input_path}")
+    check_input(input_path)
     if output_path != "-" and not Path(output_path).resolve().parent.is_dir():
         raise InputError("missing_dir", f"output folder does not exist: {Path(output_path).parent}")

@@ -47,3 +47,8 @@ def test_bad_rule_file_stops_the_worker_before_kafka(
     assert main(["worker"]) == 2
     err = capsys.readouterr().err
     assert "unknown category 'not_a_category'" in err and "cannot reach Kafka" not in err
+
+
+def test_publish_of_a_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["publish", "/nonexistent/file.jsonl", "--quiet"]) == 2
+    assert "input file not found" in capsys.readouterr().err
