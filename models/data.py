@@ -35,7 +35,9 @@ __all__ = [
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 GOLD_DIR = PACKAGE_DIR / "gold"
-TEAM_WRITTEN = PACKAGE_DIR / "data" / "team_written.jsonl"
+#: Team-written labelled texts (``*.jsonl``, the format of :func:`load_labelled_file`): short notes and
+#: long articles in English and German, written by the team (never copied from ../shared/data).
+TEAM_DIR = PACKAGE_DIR / "data" / "team"
 POOL_FILES = (
     "csis_provocations",
     "csis_nk_russia_timeline",
@@ -165,10 +167,16 @@ def load_labelled_file(path: Path, categories: Sequence[str], kind: str = "file"
     return out
 
 
-def load_team_written(categories: Sequence[str], path: Path = TEAM_WRITTEN) -> list[Example]:
-    if not Path(path).is_file():
-        return []
-    return load_labelled_file(path, categories, kind="team")
+def load_team_written(categories: Sequence[str], team_dir: Path = TEAM_DIR) -> list[Example]:
+    """All team-written files in ``team_dir`` (sorted by name); ids must be unique across them."""
+    out: list[Example] = []
+    for path in sorted(Path(team_dir).glob("*.jsonl")):
+        out += load_labelled_file(path, categories, kind="team")
+    ids = [ex.id for ex in out]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ConfigError(str(team_dir), f"duplicate team-written ids: {dup[:5]}")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------

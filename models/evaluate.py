@@ -173,17 +173,18 @@ def write_model_card(
         "## Model",
         "- Features (`models/features.py`, one function `extract_features`): a bilingual concept lexicon "
         "(`models/lexicon.py`) maps English and German word forms, including German compound parts "
-        "(Waffenlieferungen -> weapon + deliver), to shared concept tokens. Position-insensitive features: "
+        "(Waffenlieferungen -> weapon + deliver), to shared concept tokens. Features: "
         "concept presence; concept pairs in one sentence and across adjacent sentences (log counts); "
         "evidence-group density (how many concepts of one event type occur within any three sentences, "
         "alone and next to a Korea/Russia/Ukraine anchor), so an event told in one part of a long article "
-        "counts; plus words (sublinear tf-idf, L2-normalised, weighted), keeping only words that are not "
+        "counts; the same density in the lead (title and first sentences), where news states its subject; "
+        "plus words (sublinear tf-idf, L2-normalised, weighted), keeping only words that are not "
         "exclusive to one source of the training pool (no source style). Datelines and bylines are "
         "stripped; no source id or length features.",
         "- Classifier: one L2 logistic regression per category; Platt calibration on out-of-fold scores of "
         "the hand-labelled rows (gold + team-written); per-category thresholds at the centre of the F1 "
-        "plateau on those out-of-fold probabilities, then raised until at most 3% of hand-labelled "
-        "background texts get a label (out-of-fold).",
+        "plateau on the out-of-fold probabilities of the gold rows (real articles), then raised until at "
+        "most 3% of the gold background texts get a label (out-of-fold).",
         "- Training data also holds synthetic multi-topic texts (two or three labelled texts of one language "
         "joined, labels united) so that evidence of one category does not argue against another.",
         "- `tension` = the largest calibrated category probability. Evidence = the document's features with "

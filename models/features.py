@@ -2,7 +2,7 @@
 
 Features are language-neutral *concept* tokens (see :mod:`models.lexicon`) rather than words, so English
 training text teaches the German side and the source's style (datelines, bylines, wording, length) gives
-the model little to latch on to. All of them are position-insensitive:
+the model little to latch on to. All but the lead features are position-insensitive:
 
 * ``c:<concept>``        1 if the concept is mentioned anywhere (presence: long texts do not pile up counts)
 * ``p:<a>+<b>``          log(1 + number of sentences that mention both concepts)  (same-sentence evidence:
@@ -13,6 +13,9 @@ the model little to latch on to. All of them are position-insensitive:
 * ``g:<group>>=k``       some window of three sentences holds at least k distinct concepts of an evidence
                          group (``g:<group>@korea>=k``: and names a Korea): dense local evidence marks an
                          event told in the text, wherever it is in a long article
+* ``l:<group>>=k``       the lead (title and the first sentences) holds at least k distinct concepts of the
+                         group (``l:<group>@korea>=k`` likewise): news states its subject in the lead, so
+                         these separate the subject of a long article from a passing mention further down
 
 German compounds are matched by their parts (``*waffe*`` + ``*liefer*`` in ``Waffenlieferungen``).
 """
@@ -43,7 +46,7 @@ __all__ = [
     "strip_boilerplate",
 ]
 
-FEATURES_VERSION = f"concepts-3/{LEXICON_VERSION}"
+FEATURES_VERSION = f"concepts-4/{LEXICON_VERSION}"
 
 _FOLD_TABLE = str.maketrans(
     {
@@ -453,6 +456,30 @@ def _group_features(sentences: list[int], feats: dict[str, float]) -> None:
                 feats[_GROUP_NAMES[key, level]] = 1.0
 
 
+#: Sentences (the title counts as one) that make up a text's lead.
+LEAD_SENTENCES = 3
+_LEAD_NAMES = {
+    (key, level): f"l:{key}>={level}"
+    for key in [*GROUPS, *(f"{g}@{a}" for g in GROUPS for a in GROUP_ANCHORS)]
+    for level in range(1, 7)
+}
+
+
+def _lead_features(sentences: list[int], feats: dict[str, float]) -> None:
+    """``l:<group>>=k``: the lead (title and first sentences) holds at least k distinct concepts of the
+    group (``l:<group>@<anchor>>=k``: and names the anchor). News puts its subject in the lead; a passing
+    mention further down does not fire these."""
+    lead = 0
+    for m in sentences[:LEAD_SENTENCES]:
+        lead |= m
+    if not lead & _ALL_GROUP_MASK:
+        return
+    for key, k in _window_groups(lead & _GROUP_RELEVANT_MASK):
+        for level in GROUP_LEVELS:
+            if k >= level:
+                feats[_LEAD_NAMES[key, level]] = 1.0
+
+
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
@@ -516,6 +543,7 @@ def _concept_features(sentences: list[int]) -> dict[str, float]:
             windows.extend(_window_keys(previous, paired))
         previous = paired
     _group_features(sentences, feats)
+    _lead_features(sentences, feats)
     # single concepts: presence only, so that long texts do not pile up generic evidence;
     # pairs: log counts, a subject told in several sentences weighs more than a passing mention
     for name in _single_keys(doc):

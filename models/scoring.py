@@ -75,8 +75,9 @@ def pretty_feature(name: str) -> str:
 
     ``c:balloon`` -> ``balloon``; ``p:balloon+border`` -> ``balloon+border`` (same sentence);
     ``w:border+cross`` -> ``border~cross`` (adjacent sentences); ``g:border_incident@korea>=3`` ->
-    ``border_incident@korea x3`` (three concepts of the group close together); ``t:ballons`` ->
-    ``"ballons"`` (a word).
+    ``border_incident@korea x3`` (three concepts of the group close together);
+    ``l:arms_transfer>=2`` -> ``lead: arms_transfer x2`` (in the title and first sentences);
+    ``t:ballons`` -> ``"ballons"`` (a word).
     """
     kind, _, rest = name.partition(":")
     if kind == "w":
@@ -85,6 +86,8 @@ def pretty_feature(name: str) -> str:
         return '"' + rest + '"'
     if kind == "g":
         return rest.replace(">=", " x")
+    if kind == "l":
+        return "lead: " + rest.replace(">=", " x")
     return rest
 
 

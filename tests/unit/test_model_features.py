@@ -85,6 +85,19 @@ def test_evidence_names_are_readable() -> None:
     assert pretty_feature("w:border+cross") == "border~cross"
     assert pretty_feature("t:ballons") == '"ballons"'
     assert pretty_feature("g:border_incident@korea>=3") == "border_incident@korea x3"
+    assert pretty_feature("l:arms_transfer>=2") == "lead: arms_transfer x2"
+
+
+def test_lead_features_mark_the_subject_not_a_passing_mention() -> None:
+    filler = "Die Regierung stellte am Dienstag ihren Haushalt vor. " * 6
+    event = "Die Bundesregierung liefert weitere Kampfpanzer an die Ukraine. "
+    subject = extract_features("Berlin liefert Panzer an Kiew\n\n" + event + filler)
+    passing = extract_features("Haushalt vorgestellt\n\n" + filler + event)
+    # the same evidence anywhere in the text ...
+    assert subject["g:arms_transfer>=2"] == passing["g:arms_transfer>=2"] == 1.0
+    # ... but only the article that leads with it has it in the lead
+    assert subject["l:arms_transfer>=2"] == 1.0
+    assert not any(k.startswith("l:arms_transfer") for k in passing)
 
 
 def test_transform_agrees_with_the_feature_function() -> None:
