@@ -183,8 +183,8 @@ def write_model_card(
         "stripped; no source id or length features.",
         "- Classifier: one L2 logistic regression per category; Platt calibration on out-of-fold scores of "
         "the hand-labelled rows (gold + team-written); per-category thresholds at the centre of the F1 "
-        "plateau on the out-of-fold probabilities of the gold rows (real articles), then raised until at "
-        "most 3% of the gold background texts get a label (out-of-fold).",
+        "plateau on those out-of-fold probabilities, then raised until at most 3% of hand-labelled "
+        "background texts get a label (out-of-fold).",
         "- Training data also holds synthetic multi-topic texts (two or three labelled texts of one language "
         "joined, labels united) so that evidence of one category does not argue against another.",
         "- `tension` = the largest calibrated category probability. Evidence = the document's features with "

@@ -95,3 +95,26 @@ def test_mixed_topic_examples_unite_labels(tiny_examples) -> None:
         assert len({p.language for p in parts}) == 1
         for j in range(len(DEFAULT_CATEGORIES)):
             assert m.labels[j] == max(p.labels[j] for p in parts)
+
+
+def test_cross_fitted_labels_score_each_fold_at_thresholds_tuned_without_it() -> None:
+    import numpy as np
+
+    from models.train import cross_fitted_labels
+
+    config = TrainConfig(categories=("a",), max_background_fpr=None)
+    # 100 gold rows in folds 0..4 and 50 team-written rows (never scored); positives score 0.9 and
+    # negatives 0.1, except fold 0, whose positives score only 0.35
+    folds = [i % 5 for i in range(100)]
+    Y = np.asarray([[1 if i % 2 == 0 else 0] for i in range(150)])
+    proba = np.where(Y == 1, 0.9, 0.1).astype(float)
+    fold0 = np.asarray([f == 0 for f in folds] + [False] * 50)
+    proba[fold0 & (Y[:, 0] == 1)] = 0.35
+    out = cross_fitted_labels(proba, Y, folds, config)
+    assert out.shape == (100, 1)
+    gold_y = Y[:100, 0]
+    in_fold0 = np.asarray(folds) == 0
+    # fold 0 is scored at a threshold tuned on the other rows (centre of the 0.1-0.9 plateau, above 0.35)
+    assert not out[in_fold0 & (gold_y == 1), 0].any()
+    # the other folds' thresholds see fold 0's weak positives, and still separate their own rows
+    assert (out[~in_fold0, 0] == gold_y[~in_fold0]).all()
