@@ -183,7 +183,7 @@ def write_model_card(
         "stripped; no source id or length features.",
         "- Classifier: one L2 logistic regression per category; Platt calibration on out-of-fold scores of "
         "the hand-labelled rows (gold + team-written); per-category thresholds at the centre of the F1 "
-        "plateau on those out-of-fold probabilities, then raised until at most 3% of hand-labelled "
+        "plateau on those out-of-fold probabilities, then raised until at most 2% of hand-labelled "
         "background texts get a label (out-of-fold).",
         "- Training data also holds synthetic multi-topic texts (two or three labelled texts of one language "
         "joined, labels united) so that evidence of one category does not argue against another.",

@@ -13,6 +13,8 @@ the model little to latch on to. All but the lead features are position-insensit
 * ``g:<group>>=k``       some window of three sentences holds at least k distinct concepts of an evidence
                          group (``g:<group>@korea>=k``: and names a Korea): dense local evidence marks an
                          event told in the text, wherever it is in a long article
+* ``x:<frame>``          an event frame (who did what to whom: e.g. North Korean soldiers + Russia/Ukraine)
+                         within two adjacent sentences, log count (see ``models.lexicon.FRAMES``)
 * ``l:<group>>=k``       the lead (title and the first sentences) holds at least k distinct concepts of the
                          group (``l:<group>@korea>=k`` likewise): news states its subject in the lead, so
                          these separate the subject of a long article from a passing mention further down
@@ -35,7 +37,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from models.lexicon import CONCEPTS, EXCLUDE, GROUP_ANCHORS, GROUPS, LEXICON_VERSION
+from models.lexicon import CONCEPTS, EXCLUDE, FRAMES, GROUP_ANCHORS, GROUPS, LEXICON_VERSION
 
 __all__ = [
     "FEATURES_VERSION",
@@ -46,7 +48,7 @@ __all__ = [
     "strip_boilerplate",
 ]
 
-FEATURES_VERSION = f"concepts-4/{LEXICON_VERSION}"
+FEATURES_VERSION = f"concepts-5/{LEXICON_VERSION}"
 
 _FOLD_TABLE = str.maketrans(
     {
@@ -480,6 +482,26 @@ def _lead_features(sentences: list[int], feats: dict[str, float]) -> None:
                 feats[_LEAD_NAMES[key, level]] = 1.0
 
 
+_FRAME_MASKS = {f"x:{name}": tuple(_mask(part) for part in parts) for name, parts in FRAMES.items()}
+_FRAME_ANY = _mask(c for parts in FRAMES.values() for part in parts for c in part)
+
+
+def _frame_features(sentences: list[int], feats: dict[str, float]) -> None:
+    """``x:<frame>``: log(1 + number of sentences that, together with the next one, hold one concept of
+    each part of the frame (:data:`models.lexicon.FRAMES`)."""
+    counts: dict[str, int] = {}
+    n = len(sentences)
+    for i, m in enumerate(sentences):
+        if not m & _FRAME_ANY:
+            continue
+        window = m | sentences[i + 1] if i + 1 < n else m
+        for name, parts in _FRAME_MASKS.items():
+            if all(window & part for part in parts):
+                counts[name] = counts.get(name, 0) + 1
+    for name, k in counts.items():
+        feats[name] = math.log1p(k)
+
+
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
@@ -544,6 +566,7 @@ def _concept_features(sentences: list[int]) -> dict[str, float]:
         previous = paired
     _group_features(sentences, feats)
     _lead_features(sentences, feats)
+    _frame_features(sentences, feats)
     # single concepts: presence only, so that long texts do not pile up generic evidence;
     # pairs: log counts, a subject told in several sentences weighs more than a passing mention
     for name in _single_keys(doc):

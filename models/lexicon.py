@@ -16,7 +16,7 @@ is not a border, ``waffenstillstand`` is not a weapon).
 
 from __future__ import annotations
 
-LEXICON_VERSION = "2026.11.29-3"
+LEXICON_VERSION = "2026.11.29-4"
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # ---- actors and places -------------------------------------------------------------------
@@ -1612,4 +1612,17 @@ GROUP_ANCHORS: dict[str, tuple[str, ...]] = {
     "korea": ("korea", "nkorea", "skorea"),
     "russia": ("russia",),
     "ukraine": ("ukraine", "kursk"),
+}
+
+#: Event frames: concept sets that must all meet within two adjacent sentences (one concept of each set).
+#: ``x:<frame>`` counts such places. They name who did what to whom where a pair of concepts cannot:
+#: North Korean soldiers in Russia's war (military cooperation per LABELS.md) versus North Korean soldiers
+#: at the inter-Korean border (a border incident) share the pair ``nkorea+soldier``.
+FRAMES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "nk_troops_abroad": (("nkorea",), ("soldier", "deploy", "fight"), ("russia", "ukraine", "kursk")),
+    "arms_shipment": (
+        ("deliver", "send", "receive", "container"),
+        ("weapon", "ammo", "missile", "heavy_weapon", "drone"),
+        ("russia", "ukraine", "nkorea", "iran"),
+    ),
 }

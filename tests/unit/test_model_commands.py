@@ -23,6 +23,14 @@ def test_register_adds_train_and_evaluate() -> None:
     assert args.model is None and callable(args.func)
 
 
+def test_train_defaults_match_the_training_config() -> None:
+    from models.train import TrainConfig
+
+    args = _parser().parse_args(["train"])
+    assert args.max_background_fpr == TrainConfig.max_background_fpr
+    assert args.seed == TrainConfig.seed
+
+
 def test_train_with_missing_data_dir(tmp_path: Path, capsys) -> None:
     args = _parser().parse_args(["train", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)])
     assert args.func(args) == 2
