@@ -35,6 +35,7 @@ __all__ = [
     "TrainConfig",
     "build_pipeline",
     "cross_fitted_labels",
+    "cv_bucket",
     "example_weight",
     "fit_model",
     "train",
@@ -177,7 +178,7 @@ def fit_model(
     top = max([ex.group for ex in examples] + [0]) + 1
     groups = np.asarray(
         [
-            -1 - _bucket(ex.group if ex.group >= 0 else top + i)
+            -1 - cv_bucket(ex.group if ex.group >= 0 else top + i)
             if ex.kind in ("gold", "team", "mixed")
             else top + i
             for i, ex in enumerate(examples)
@@ -239,7 +240,8 @@ def cross_fitted_labels(
     return out
 
 
-def _bucket(group: int) -> int:
+def cv_bucket(group: int) -> int:
+    """The cross-validation fold of a near-duplicate group (hand-labelled and synthetic texts)."""
     return group % CV_FOLDS
 
 
@@ -258,7 +260,7 @@ def mixed_topic_examples(
     by_key: dict[tuple[str, int], list[Example]] = {}
     for ex in notes:
         if any(v == 1 for v in ex.labels) and ex.group >= 0:
-            by_key.setdefault((ex.language, _bucket(ex.group)), []).append(ex)
+            by_key.setdefault((ex.language, cv_bucket(ex.group)), []).append(ex)
     keys = sorted(k for k, items in by_key.items() if len(items) >= 3)
     if not keys:
         return []
@@ -310,12 +312,19 @@ def _versions() -> dict[str, str]:
 
 
 def assemble(
-    data_dir: Path, config: TrainConfig, progress: Any = None
+    data_dir: Path, config: TrainConfig, progress: Any = None, team_dir: Path | None = None
 ) -> tuple[list[Example], list[Example], list[Example], list[Example]]:
-    """(gold_train, gold_holdout, team, weak) with near-duplicate groups assigned."""
+    """(gold_train, gold_holdout, team, weak) with near-duplicate groups assigned.
+
+    ``team_dir``: team-written texts from another directory (default ``models/data/team``).
+    """
     pool = load_pool(data_dir)
     gold = load_gold(pool, config.categories)
-    team = load_team_written(config.categories)
+    team = (
+        load_team_written(config.categories)
+        if team_dir is None
+        else load_team_written(config.categories, team_dir)
+    )
     if progress:
         progress.update(1)
     groups = find_near_duplicate_groups([ex.text for ex in gold])
@@ -432,7 +441,7 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig, show_progress: boo
     Pg = cross_fitted_labels(
         oof_final,
         _matrix(gold_train + hold + team),
-        [_bucket(ex.group) for ex in gold_train + hold],
+        [cv_bucket(ex.group) for ex in gold_train + hold],
         config,
     )
     cv_report = metrics_report(Yg, Pg, [ex.language for ex in gold_train + hold], cats)

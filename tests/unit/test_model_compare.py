@@ -1,0 +1,36 @@
+"""scripts/model_compare.py: the threshold-free figure it compares recipes on."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from models.data import Example
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "model_compare.py"
+
+
+def _module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("model_compare", SCRIPT)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _ex(i: int, lang: str, labels: list[int]) -> Example:
+    return Example(id=str(i), text="t", language=lang, labels=labels, kind="gold", source="s")
+
+
+def test_mean_ap_per_language_and_skips_rare_categories() -> None:
+    mod = _module()
+    items = [_ex(0, "en", [1, 0]), _ex(1, "en", [1, 0]), _ex(2, "en", [0, 1]), _ex(3, "de", [0, 0])]
+    perfect = np.asarray([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.1]])
+    # category 2 has one positive only: left out; category 1 ranked perfectly
+    assert mod.mean_ap(items, perfect, None) == 1.0
+    reversed_ = np.asarray([[0.1, 0.1], [0.2, 0.2], [0.9, 0.9], [0.8, 0.1]])
+    assert mod.mean_ap(items, reversed_, None) < 0.7
+    assert np.isnan(mod.mean_ap(items, perfect, "de"))  # no German positives
+    assert mod.label_matrix(items).shape == (4, 2)
