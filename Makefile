@@ -50,7 +50,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy streams models
+	$(BIN)/mypy streams models scripts/model_compare.py
 
 check: lint typecheck test
 

@@ -11,6 +11,7 @@ import json
 import math
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from models.labels import normalise_labels
 from models.scoring import compose_text
 
 __all__ = [
+    "TEAM_DIR",
     "Example",
     "default_data_dir",
     "find_near_duplicate_groups",
@@ -172,9 +174,8 @@ def load_team_written(categories: Sequence[str], team_dir: Path = TEAM_DIR) -> l
     out: list[Example] = []
     for path in sorted(Path(team_dir).glob("*.jsonl")):
         out += load_labelled_file(path, categories, kind="team")
-    ids = [ex.id for ex in out]
-    if len(set(ids)) != len(ids):
-        dup = sorted({i for i in ids if ids.count(i) > 1})
+    dup = sorted(i for i, n in Counter(ex.id for ex in out).items() if n > 1)
+    if dup:
         raise ConfigError(str(team_dir), f"duplicate team-written ids: {dup[:5]}")
     return out
 

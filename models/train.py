@@ -17,6 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from models.classifier import CalibratedMultiLabel
 from models.data import (
+    TEAM_DIR,
     Example,
     find_near_duplicate_groups,
     load_gold,
@@ -47,8 +48,8 @@ __all__ = [
 WEIGHTS = {"gold": 3.0, "team": 2.0, "weak_csis": 1.0, "weak": 0.1, "mixed": 1.0}
 #: Extra factor on the weight of team-written texts by language. German real-news positives are scarce (the
 #: German pool is nearly all background, and so are the weak labels drawn from it), which pulls German
-#: probabilities down; counting the team's German texts double lifts German recall (measured in the
-#: issue 3 notes: held-out German macro-F1 0.33 -> 0.63, nested out-of-fold 0.37 -> 0.39).
+#: probabilities down; counting the team's German texts double lifts German recall (measured when it was
+#: introduced, issue 3 notes: held-out German macro-F1 0.33 -> 0.63, nested out-of-fold 0.37 -> 0.39).
 TEAM_LANGUAGE_FACTOR: dict[str, float] = {"de": 2.0}
 #: Kinds of examples whose out-of-fold scores calibrate the probabilities and tune the thresholds.
 CALIBRATION_KINDS: tuple[str, ...] = ("gold", "team")
@@ -312,19 +313,13 @@ def _versions() -> dict[str, str]:
 
 
 def assemble(
-    data_dir: Path, config: TrainConfig, progress: Any = None, team_dir: Path | None = None
+    data_dir: Path, config: TrainConfig, progress: Any = None, team_dir: Path = TEAM_DIR
 ) -> tuple[list[Example], list[Example], list[Example], list[Example]]:
-    """(gold_train, gold_holdout, team, weak) with near-duplicate groups assigned.
-
-    ``team_dir``: team-written texts from another directory (default ``models/data/team``).
-    """
+    """(gold_train, gold_holdout, team, weak) with near-duplicate groups assigned; the team-written texts
+    come from ``team_dir``."""
     pool = load_pool(data_dir)
     gold = load_gold(pool, config.categories)
-    team = (
-        load_team_written(config.categories)
-        if team_dir is None
-        else load_team_written(config.categories, team_dir)
-    )
+    team = load_team_written(config.categories, team_dir)
     if progress:
         progress.update(1)
     groups = find_near_duplicate_groups([ex.text for ex in gold])

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 
 from models import train as T
-from models.data import Example
+from models.data import TEAM_DIR, Example
 from models.evaluate import metrics_report
 
 
@@ -42,7 +42,7 @@ def mean_ap(items: Sequence[Example], proba: np.ndarray, language: str | None) -
     return float(np.mean(values)) if values else float("nan")
 
 
-def run(data_dir: Path, team_dir: Path | None, config: T.TrainConfig) -> dict[str, float]:
+def run(data_dir: Path, team_dir: Path, config: T.TrainConfig) -> dict[str, float]:
     np.random.seed(config.seed)
     random.seed(config.seed)
     gold_train, hold, team, weak = T.assemble(data_dir, config, team_dir=team_dir)
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument(
-        "--team-dir", type=Path, default=None, help="team-written texts (default: models/data/team)"
+        "--team-dir", type=Path, default=TEAM_DIR, help="team-written texts (default: %(default)s)"
     )
     ap.add_argument("--seeds", type=int, nargs="+", default=[13, 1, 2])
     ap.add_argument("--max-background-fpr", type=float, default=T.TrainConfig.max_background_fpr)
