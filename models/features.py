@@ -401,15 +401,29 @@ def _window_keys(previous: int, paired: int) -> tuple[str, ...]:
 _GROUP_MASKS = {g: _mask(c) for g, c in GROUPS.items()}
 _GROUP_ANCHOR_MASKS = {a: _mask(c) for a, c in GROUP_ANCHORS.items()}
 _ALL_GROUP_MASK = _mask(c for cs in GROUPS.values() for c in cs)
-_GROUP_NAMES = {
-    (key, level): f"g:{key}>={level}"
-    for key in [*GROUPS, *(f"{g}@{a}" for g in GROUPS for a in GROUP_ANCHORS)]
-    for level in range(1, 7)
-}
 #: Sentences per window for the evidence-group features.
 GROUP_WINDOW = 3
-#: Cut-offs of the evidence-group features: ``g:<group>>=k`` for each k.
+#: Cut-offs of the evidence-group features: ``g:<group>>=k`` (and ``l:<group>>=k``) for each k.
 GROUP_LEVELS = (1, 2, 3, 4, 5, 6)
+
+
+def _level_names(prefix: str) -> dict[tuple[str, int], str]:
+    """Feature names ``<prefix>:<group or group@anchor>>=<level>`` by (key, level)."""
+    keys = [*GROUPS, *(f"{g}@{a}" for g in GROUPS for a in GROUP_ANCHORS)]
+    return {(key, level): f"{prefix}:{key}>={level}" for key in keys for level in GROUP_LEVELS}
+
+
+def _set_levels(
+    counts: Iterable[tuple[str, int]], names: Mapping[tuple[str, int], str], feats: dict[str, float]
+) -> None:
+    """Set the level features of each (key, number of distinct group concepts)."""
+    for key, k in counts:
+        for level in GROUP_LEVELS:
+            if k >= level:
+                feats[names[key, level]] = 1.0
+
+
+_GROUP_NAMES = _level_names("g")
 
 
 _GROUP_RELEVANT_MASK = _ALL_GROUP_MASK | _mask(c for cs in GROUP_ANCHORS.values() for c in cs)
@@ -452,19 +466,12 @@ def _group_features(sentences: list[int], feats: dict[str, float]) -> None:
         for key, k in _window_groups(window):
             if k > best.get(key, 0):
                 best[key] = k
-    for key, k in best.items():
-        for level in GROUP_LEVELS:
-            if k >= level:
-                feats[_GROUP_NAMES[key, level]] = 1.0
+    _set_levels(best.items(), _GROUP_NAMES, feats)
 
 
 #: Sentences (the title counts as one) that make up a text's lead.
 LEAD_SENTENCES = 3
-_LEAD_NAMES = {
-    (key, level): f"l:{key}>={level}"
-    for key in [*GROUPS, *(f"{g}@{a}" for g in GROUPS for a in GROUP_ANCHORS)]
-    for level in range(1, 7)
-}
+_LEAD_NAMES = _level_names("l")
 
 
 def _lead_features(sentences: list[int], feats: dict[str, float]) -> None:
@@ -476,10 +483,7 @@ def _lead_features(sentences: list[int], feats: dict[str, float]) -> None:
         lead |= m
     if not lead & _ALL_GROUP_MASK:
         return
-    for key, k in _window_groups(lead & _GROUP_RELEVANT_MASK):
-        for level in GROUP_LEVELS:
-            if k >= level:
-                feats[_LEAD_NAMES[key, level]] = 1.0
+    _set_levels(_window_groups(lead & _GROUP_RELEVANT_MASK), _LEAD_NAMES, feats)
 
 
 _FRAME_MASKS = {f"x:{name}": tuple(_mask(part) for part in parts) for name, parts in FRAMES.items()}
