@@ -50,7 +50,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy streams models scripts/model_compare.py
+	$(BIN)/mypy streams models scripts/model_compare.py scripts/gold_agreement.py
 
 check: lint typecheck test
 

@@ -178,6 +178,9 @@ def write_model_card(
         "evidence-group density (how many concepts of one event type occur within any three sentences, "
         "alone and next to a Korea/Russia/Ukraine anchor), so an event told in one part of a long article "
         "counts; the same density in the lead (title and first sentences), where news states its subject; "
+        "event frames (North Korean soldiers near Russia/Ukraine/Kursk; a delivery of arms to a party of "
+        "the wars); origins (an actor named right before a military item, 'North Korean troops', "
+        "'Iranian drones', 'Soldaten aus Nordkorea'); "
         "plus words (sublinear tf-idf, L2-normalised, weighted), keeping only words that are not "
         "exclusive to one source of the training pool (no source style). Datelines and bylines are "
         "stripped; no source id or length features.",
@@ -186,7 +189,10 @@ def write_model_card(
         "plateau on those out-of-fold probabilities, then raised until at most 2% of hand-labelled "
         "background texts get a label (out-of-fold).",
         "- Training data also holds synthetic multi-topic texts (two or three labelled texts of one language "
-        "joined, labels united) so that evidence of one category does not argue against another.",
+        "joined, labels united) so that evidence of one category does not argue against another, and "
+        "lead snippets (title and first sentence of each hand-labelled text; a label kept only where the "
+        "snippet still holds evidence of its category, else unknown) so that short database notes are "
+        "not taken for background.",
         "- `tension` = the largest calibrated category probability. Evidence = the document's features with "
         "the largest positive contribution (value x coefficient) to each predicted category.",
         "- Input: text over 1 MiB (UTF-8), empty text, non-str or binary-looking text raise `InputError`.",

@@ -15,6 +15,11 @@ the model little to latch on to. All but the lead features are position-insensit
                          event told in the text, wherever it is in a long article
 * ``x:<frame>``          an event frame (who did what to whom: e.g. North Korean soldiers + Russia/Ukraine)
                          within two adjacent sentences, log count (see ``models.lexicon.FRAMES``)
+* ``o:<actor>+<item>``   an actor named right before a military item ("North Korean troops", "Iranian-made
+                         drones", "nordkoreanische Granaten") or after it behind from/aus/of/von ("Truppen
+                         aus Nordkorea"), log count: whose soldiers or weapons, which a bag of concepts
+                         cannot tell; origin frames (``x:nk_troops_abroad``) join an origin with a context
+                         concept in the sentence or a neighbour (see ``models.lexicon.ORIGIN_FRAMES``)
 * ``l:<group>>=k``       the lead (title and the first sentences) holds at least k distinct concepts of the
                          group (``l:<group>@korea>=k`` likewise): news states its subject in the lead, so
                          these separate the subject of a long article from a passing mention further down
@@ -37,7 +42,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from models.lexicon import CONCEPTS, EXCLUDE, FRAMES, GROUP_ANCHORS, GROUPS, LEXICON_VERSION
+from models.lexicon import CONCEPTS, EXCLUDE, FRAMES, GROUP_ANCHORS, GROUPS, LEXICON_VERSION, ORIGIN_FRAMES
 
 __all__ = [
     "FEATURES_VERSION",
@@ -45,10 +50,12 @@ __all__ = [
     "concepts_of_token",
     "extract_features",
     "fold",
+    "mask_of",
+    "sentence_masks",
     "strip_boilerplate",
 ]
 
-FEATURES_VERSION = f"concepts-5/{LEXICON_VERSION}"
+FEATURES_VERSION = f"concepts-6/{LEXICON_VERSION}"
 
 _FOLD_TABLE = str.maketrans(
     {
@@ -306,8 +313,9 @@ def _phrases_in(words: list[str], firsts: set[str]) -> int:
     return found
 
 
-def _analyse(text: str) -> tuple[list[int], list[str]]:
-    """(concept mask of each sentence, all word tokens) of ``text``."""
+def _analyse(text: str) -> tuple[list[int], list[str], dict[int, list[str]]]:
+    """(concept mask of each sentence, all word tokens, origin keys by sentence index) of ``text`` (see
+    :func:`_origins`)."""
     text = strip_boilerplate(text)
     if "US" in text or "U.S" in text or "UN" in text or "EU" in text:
         text = _CASED.sub(_cased_repl, text)
@@ -319,6 +327,7 @@ def _analyse(text: str) -> tuple[list[int], list[str]]:
     lowered = lowered.encode("utf-8", "surrogatepass").translate(_BYTE_TABLE).decode("utf-8", "surrogatepass")
     out: list[int] = []
     all_words: list[str] = []
+    origins: dict[int, list[str]] = {}
     relevant = _RELEVANT
     phrase_firsts = _PHRASE_MASKS.keys()
     for chunk in lowered.split("\n"):
@@ -336,8 +345,100 @@ def _analyse(text: str) -> tuple[list[int], list[str]]:
         firsts = toks & phrase_firsts
         if firsts:
             current |= _phrases_in(words, firsts)
+        if current & _ORIGIN_ACTOR_MASK and current & _ORIGIN_ITEM_MASK:
+            keys = _origins(words)
+            if keys:
+                origins[len(out)] = keys
         out.append(current)
-    return out, all_words
+    return out, all_words, origins
+
+
+#: Origin features ``o:<actor>+<item>``: an actor named right before a military item ("North Korean troops",
+#: "Iranian-made drones", "nordkoreanische Granaten") or right after it behind "from"/"aus"/"of"/"von"
+#: ("troops from North Korea"): whose soldiers or weapons they are, which a sentence's bag of concepts
+#: cannot tell ("Ukrainian soldiers found North Korean shells").
+ORIGIN_ACTORS: tuple[str, ...] = (
+    "nkorea",
+    "skorea",
+    "russia",
+    "ukraine",
+    "usa",
+    "china",
+    "iran",
+    "israel",
+    "west",
+    "germany",
+    "japan",
+    "nato",
+)
+ORIGIN_ITEMS: tuple[str, ...] = (
+    "soldier",
+    "weapon",
+    "ammo",
+    "missile",
+    "heavy_weapon",
+    "artillery",
+    "drone",
+    "aircraft",
+    "naval",
+)
+_ORIGIN_ACTOR_MASK = _mask(ORIGIN_ACTORS)
+_ORIGIN_ITEM_MASK = _mask(ORIGIN_ITEMS)
+_ORIGIN_BEFORE = 3
+_ORIGIN_AFTER = 3
+_ORIGIN_LINKS = frozenset({"from", "aus", "of", "von"})
+_KOREA_BIT = _BIT["korea"]
+_KOREA_SIDES = {"north": _BIT["nkorea"], "south": _BIT["skorea"]}
+_ORIGIN_KEYS: dict[tuple[int, int], str] = {
+    (_BIT[a], _BIT[i]): f"o:{a}+{i}" for a in ORIGIN_ACTORS for i in ORIGIN_ITEMS
+}
+
+
+def _origins(words: list[str]) -> list[str]:
+    """Origin keys (``o:<actor>+<item>``) of one sentence's words."""
+    relevant = _RELEVANT
+    hits: list[tuple[int, int]] = []
+    for i, w in enumerate(words):
+        m = relevant.get(w)
+        if m is None:
+            continue
+        if m & _KOREA_BIT and i and words[i - 1] in _KOREA_SIDES:
+            m |= _KOREA_SIDES[words[i - 1]]
+        hits.append((i, m))
+    keys: list[str] = []
+    for i, m in hits:
+        items = m & _ORIGIN_ITEM_MASK
+        if not items:
+            continue
+        actors = 0
+        for k, m2 in hits:
+            d = k - i
+            if -_ORIGIN_BEFORE <= d < 0 or (
+                0 < d <= _ORIGIN_AFTER and _ORIGIN_LINKS.intersection(words[i + 1 : k])
+            ):
+                actors |= m2 & _ORIGIN_ACTOR_MASK
+        if actors:
+            keys.extend(_ORIGIN_KEYS[(a, b)] for a in _single_bits(actors) for b in _single_bits(items))
+    return keys
+
+
+def _single_bits(mask: int) -> list[int]:
+    out: list[int] = []
+    while mask:
+        low = mask & -mask
+        out.append(low)
+        mask ^= low
+    return out
+
+
+def sentence_masks(text: str) -> list[int]:
+    """Concept bit masks of the sentences of ``text`` (see :func:`mask_of`)."""
+    return _analyse(text)[0]
+
+
+def mask_of(concepts: Iterable[str]) -> int:
+    """The bit mask of a set of concept names (the bits :func:`sentence_masks` uses)."""
+    return _mask(concepts)
 
 
 def sentence_concepts(text: str) -> list[set[str]]:
@@ -506,6 +607,28 @@ def _frame_features(sentences: list[int], feats: dict[str, float]) -> None:
         feats[name] = math.log1p(k)
 
 
+_ORIGIN_FRAME_MASKS = {
+    f"x:{name}": (frozenset(f"o:{a}+{i}" for a in actors for i in items), _mask(context))
+    for name, (actors, items, context) in ORIGIN_FRAMES.items()
+}
+
+
+def _origin_frame_features(
+    sentences: list[int], origins: Mapping[int, list[str]], feats: dict[str, float]
+) -> None:
+    """``x:<frame>`` of :data:`models.lexicon.ORIGIN_FRAMES`: log(1 + number of sentences with one of the
+    frame's origins (an actor's item) and, in that sentence or a neighbour, one of its context concepts)."""
+    counts: dict[str, int] = {}
+    n = len(sentences)
+    for s, keys in origins.items():
+        window = sentences[s] | (sentences[s - 1] if s else 0) | (sentences[s + 1] if s + 1 < n else 0)
+        for name, (wanted, context) in _ORIGIN_FRAME_MASKS.items():
+            if window & context and not wanted.isdisjoint(keys):
+                counts[name] = counts.get(name, 0) + 1
+    for name, k in counts.items():
+        feats[name] = math.log1p(k)
+
+
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
@@ -518,8 +641,8 @@ def extract_features(text: str) -> dict[str, float]:
 
 def _features(text: str) -> tuple[dict[str, float], dict[str, float]]:
     """:func:`extract_features` in two parts: (concept features by name, word -> sublinear tf)."""
-    sentences, words = _analyse(text)
-    return _concept_features(sentences), _word_tf(Counter(words))
+    sentences, words, origins = _analyse(text)
+    return _concept_features(sentences, origins), _word_tf(Counter(words))
 
 
 def _word_tf(counts: Counter[str]) -> dict[str, float]:
@@ -550,7 +673,9 @@ def _vocab_word_tf(counts: Counter[str], vocab: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def _concept_features(sentences: list[int]) -> dict[str, float]:
+def _concept_features(
+    sentences: list[int], origins: Mapping[int, list[str]] | None = None
+) -> dict[str, float]:
     """The concept features (``c:``, ``p:``, ``w:``, ``g:``) of a text's sentence concept masks."""
     feats: dict[str, float] = {}
     pairs: list[str] = []
@@ -571,12 +696,17 @@ def _concept_features(sentences: list[int]) -> dict[str, float]:
     _group_features(sentences, feats)
     _lead_features(sentences, feats)
     _frame_features(sentences, feats)
+    origin_keys: list[str] = []
+    if origins:
+        _origin_frame_features(sentences, origins, feats)
+        for keys in origins.values():
+            origin_keys.extend(keys)
     # single concepts: presence only, so that long texts do not pile up generic evidence;
     # pairs: log counts, a subject told in several sentences weighs more than a passing mention
     for name in _single_keys(doc):
         feats[name] = 1.0
     log1p = _LOG1P
-    for keys in (pairs, windows):
+    for keys in (pairs, windows, origin_keys):
         for key, n in Counter(keys).items():
             feats[key] = log1p[n] if n < len(log1p) else math.log1p(n)
     return feats
@@ -715,8 +845,8 @@ class ConceptFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         indices: list[int] = []
         values: list[float] = []
         for text in X:
-            sentences, tokens = _analyse(text)
-            feats = _concept_features(sentences)
+            sentences, tokens, origins = _analyse(text)
+            feats = _concept_features(sentences, origins)
             for j, value in zip(map(concept_cols.get, feats, _MINUS_ONE), feats.values(), strict=True):
                 if j >= 0:
                     indices.append(j)

@@ -16,7 +16,7 @@ is not a border, ``waffenstillstand`` is not a weapon).
 
 from __future__ import annotations
 
-LEXICON_VERSION = "2026.11.29-4"
+LEXICON_VERSION = "2026.11.29-5"
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # ---- actors and places -------------------------------------------------------------------
@@ -1607,6 +1607,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "doctrine",
     ),
 }
+#: The evidence group of each default category (training uses it to check that a text cut from a labelled
+#: one still holds evidence of its categories; a category without a group is not checked that way).
+CATEGORY_GROUPS: dict[str, str] = {
+    "dmz_incident": "border_incident",
+    "weapons_transfer": "arms_transfer",
+    "military_cooperation": "defense_coop",
+    "missile_nuclear": "strategic_weapons",
+}
 #: Anchors a group's evidence may be tied to (``g:<group>@korea``: the window also names a Korea).
 GROUP_ANCHORS: dict[str, tuple[str, ...]] = {
     "korea": ("korea", "nkorea", "skorea"),
@@ -1615,14 +1623,21 @@ GROUP_ANCHORS: dict[str, tuple[str, ...]] = {
 }
 
 #: Event frames: concept sets that must all meet within two adjacent sentences (one concept of each set).
-#: ``x:<frame>`` counts such places. They name who did what to whom where a pair of concepts cannot:
-#: North Korean soldiers in Russia's war (military cooperation per LABELS.md) versus North Korean soldiers
-#: at the inter-Korean border (a border incident) share the pair ``nkorea+soldier``.
+#: ``x:<frame>`` counts such places. They name who did what to whom where a pair of concepts cannot
+#: (``arms_shipment``: a delivery verb, an arms item and a party of the wars in Ukraine or Korea).
 FRAMES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "nk_troops_abroad": (("nkorea",), ("soldier", "deploy", "fight"), ("russia", "ukraine", "kursk")),
     "arms_shipment": (
         ("deliver", "send", "receive", "container"),
         ("weapon", "ammo", "missile", "heavy_weapon", "drone"),
         ("russia", "ukraine", "nkorea", "iran"),
     ),
+}
+
+#: Origin frames: an actor's item (``o:<actor>+<item>`` in one sentence: "North Korean troops", "Soldaten aus
+#: Nordkorea") with one of the context concepts in that sentence or a neighbour. ``nk_troops_abroad``:
+#: North Korean soldiers in Russia's war (military cooperation per LABELS.md) rather than North Korean
+#: soldiers at the inter-Korean border (a border incident) or Ukrainian soldiers reporting North Korean
+#: shells (a transfer).
+ORIGIN_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "nk_troops_abroad": (("nkorea",), ("soldier",), ("russia", "ukraine", "kursk")),
 }

@@ -77,6 +77,7 @@ def pretty_feature(name: str) -> str:
     ``w:border+cross`` -> ``border~cross`` (adjacent sentences); ``g:border_incident@korea>=3`` ->
     ``border_incident@korea x3`` (three concepts of the group close together);
     ``l:arms_transfer>=2`` -> ``lead: arms_transfer x2`` (in the title and first sentences);
+    ``o:nkorea+soldier`` -> ``nkorea's soldier`` (an actor's soldiers or weapons, "North Korean troops");
     ``t:ballons`` -> ``"ballons"`` (a word).
     """
     kind, _, rest = name.partition(":")
@@ -88,6 +89,8 @@ def pretty_feature(name: str) -> str:
         return rest.replace(">=", " x")
     if kind == "l":
         return "lead: " + rest.replace(">=", " x")
+    if kind == "o":
+        return rest.replace("+", "'s ")
     return rest
 
 

@@ -47,10 +47,8 @@ def run(data_dir: Path, team_dir: Path, config: T.TrainConfig) -> dict[str, floa
     random.seed(config.seed)
     gold_train, hold, team, weak = T.assemble(data_dir, config, team_dir=team_dir)
     cats = config.categories
-    mixed = T.mixed_topic_examples(
-        gold_train + team + [w for w in weak if w.kind == "weak_csis"], T.MIXED_EXAMPLES, cats, config.seed
-    )
-    model, oof = T.fit_model(gold_train + team + weak + mixed, config, "compare")
+    made = T.synthetic_examples(gold_train + team, weak, cats, config.seed)
+    model, oof = T.fit_model(gold_train + team + weak + made, config, "compare")
     proba = model.predict_proba([ex.text for ex in hold])
     thr = np.asarray([model.thresholds[c] for c in cats])
     held = metrics_report(

@@ -10,12 +10,10 @@ Alertmanager group waits 1 s.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -39,19 +37,14 @@ from tests.ops_support import (
     metric_names,
     require_tool,
 )
+from tests.script_loader import load_module
 
 SAMPLE = REPO_ROOT / "streams" / "sample" / "articles.jsonl"
 REPLAYS = 3  # the sample articles, three times under new ids: enough DMZ incidents for the surge rule
 
 
 def load_sink_module() -> ModuleType:
-    path = REPO_ROOT / "deploy" / "alertmanager" / "webhook_logger.py"
-    spec = importlib.util.spec_from_file_location("tension_webhook_logger", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_module(Path("deploy/alertmanager/webhook_logger.py"), "tension_webhook_logger")
 
 
 def http_json(url: str, timeout: float = 5) -> Any:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
 from models.data import Example
+from tests.script_loader import load_module
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "model_compare.py"
 
-
-def _module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("model_compare", SCRIPT)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def _module() -> ModuleType:
+    return load_module(Path("scripts/model_compare.py"), "model_compare")
 
 
 def _ex(i: int, lang: str, labels: list[int]) -> Example:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 
 from models.features import ConceptFeaturizer, concepts_of_token, extract_features, strip_boilerplate
 from models.language import detect_language
@@ -86,6 +89,37 @@ def test_evidence_names_are_readable() -> None:
     assert pretty_feature("t:ballons") == '"ballons"'
     assert pretty_feature("g:border_incident@korea>=3") == "border_incident@korea x3"
     assert pretty_feature("l:arms_transfer>=2") == "lead: arms_transfer x2"
+    assert pretty_feature("o:nkorea+soldier") == "nkorea's soldier"
+
+
+def test_origin_features_tell_whose_soldiers_and_weapons() -> None:
+    # the same concepts in one sentence; the origin features tell the two stories apart
+    troops = extract_features("North Korean soldiers are fighting near Kursk alongside Russian units.")
+    shells = extract_features("Soldiers near Kursk said North Korean shells often fail to explode.")
+    assert troops["o:nkorea+soldier"] > 0 and "o:nkorea+soldier" not in shells
+    assert shells["o:nkorea+ammo"] > 0 and "o:nkorea+ammo" not in troops
+    # German adjectives, "aus"/"from" after the item, and the count over sentences
+    german = extract_features("Nordkoreanische Soldaten sind in Kursk. Weitere Truppen aus Nordkorea folgen.")
+    assert german["o:nkorea+soldier"] == pytest.approx(math.log1p(2))
+    assert extract_features("Drones from Iran hit Kyiv.")["o:iran+drone"] > 0
+    # an actor far from the item, or after it without a linking word, is not its origin
+    assert not any(
+        k.startswith("o:") for k in extract_features("North Korea said on Monday that troops moved.")
+    )
+    assert not any(k.startswith("o:") for k in extract_features("The soldiers fought Russia."))
+
+
+def test_origin_frame_north_korean_troops_abroad() -> None:
+    # North Korean soldiers in Russia's war: military cooperation under LABELS.md
+    abroad = extract_features("North Korean troops were seen near Kursk. Russia did not comment.")
+    assert abroad["x:nk_troops_abroad"] > 0
+    assert extract_features("Nordkoreanische Soldaten kämpfen für Russland.")["x:nk_troops_abroad"] > 0
+    # North Korean soldiers at the inter-Korean border, or Ukrainian soldiers with North Korean shells: not it
+    border = extract_features("North Korean soldiers crossed the military demarcation line on Tuesday.")
+    shells = extract_features(
+        "Ukrainian soldiers near Bakhmut said North Korean shells often fail in Russia."
+    )
+    assert "x:nk_troops_abroad" not in border and "x:nk_troops_abroad" not in shells
 
 
 def test_lead_features_mark_the_subject_not_a_passing_mention() -> None:

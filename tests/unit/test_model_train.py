@@ -118,3 +118,57 @@ def test_cross_fitted_labels_score_each_fold_at_thresholds_tuned_without_it() ->
     assert not out[in_fold0 & (gold_y == 1), 0].any()
     # the other folds' thresholds see fold 0's weak positives, and still separate their own rows
     assert (out[~in_fold0, 0] == gold_y[~in_fold0]).all()
+
+
+def test_lead_snippet_cuts_title_and_first_sentence() -> None:
+    from models.train import lead_snippet
+
+    text = "Grenzvorfall\n\nNordkoreanische Soldaten überquerten am Dienstag die Grenze. Dann kehrten sie um."
+    assert (
+        lead_snippet(text) == "Grenzvorfall\n\nNordkoreanische Soldaten überquerten am Dienstag die Grenze."
+    )
+    # an abbreviation or a date is not a sentence end; a text no longer than the snippet gives none
+    dated = "SEOUL, Dec. 3 (Yonhap) -- Troops crossed the line near Cheorwon on Monday. Later more came."
+    assert lead_snippet(dated) == "SEOUL, Dec. 3 (Yonhap) -- Troops crossed the line near Cheorwon on Monday."
+    assert lead_snippet("Only one sentence about a balloon at the border.") is None
+
+
+def test_lead_snippets_keep_a_label_only_with_its_evidence() -> None:
+    from models.data import Example
+    from models.train import lead_snippet_examples
+
+    cats = DEFAULT_CATEGORIES
+    dmz, weapons = cats.index("dmz_incident"), cats.index("weapons_transfer")
+    labels = [0] * len(cats)
+    labels[dmz] = labels[weapons] = 1
+    ex = Example(
+        id="t1",
+        text=(
+            "Balloons cross the border\n\nNorth Korea sent trash balloons across the border into the "
+            "South on Sunday. Separately, Germany delivered more tanks and ammunition to Ukraine."
+        ),
+        language="en",
+        labels=labels,
+        kind="team",
+        source="team",
+        group=7,
+    )
+    background = Example(
+        id="t2",
+        text=(
+            "Cup final\n\nThe home side won the cup final after extra time in front of a full stadium. "
+            "The coach praised the fans."
+        ),
+        language="en",
+        labels=[0] * len(cats),
+        kind="gold",
+        source="x",
+        group=8,
+    )
+    snip, bg = lead_snippet_examples([ex, background], cats)
+    assert snip.kind == "lead" and snip.group == 7 and snip.id == "lead:t1"
+    assert "tanks" not in snip.text
+    # the border incident is in the lead, the arms delivery is not: its label becomes unknown
+    assert snip.labels[dmz] == 1 and snip.labels[weapons] == -1
+    assert snip.labels[cats.index("missile_nuclear")] == 0
+    assert bg.labels == [0] * len(cats) and bg.group == 8
