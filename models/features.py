@@ -13,8 +13,8 @@ the model little to latch on to. All but the lead features are position-insensit
 * ``g:<group>>=k``       some window of three sentences holds at least k distinct concepts of an evidence
                          group (``g:<group>@korea>=k``: and names a Korea): dense local evidence marks an
                          event told in the text, wherever it is in a long article
-* ``x:<frame>``          an event frame (who did what to whom: e.g. North Korean soldiers + Russia/Ukraine)
-                         within two adjacent sentences, log count (see ``models.lexicon.FRAMES``)
+* ``x:<frame>``          an event frame (who did what to whom: e.g. a delivery verb + arms + a party of the
+                         wars) within two adjacent sentences, log count (see ``models.lexicon.FRAMES``)
 * ``o:<actor>+<item>``   an actor named right before a military item ("North Korean troops", "Iranian-made
                          drones", "nordkoreanische Granaten") or after it behind from/aus/of/von ("Truppen
                          aus Nordkorea"), log count: whose soldiers or weapons, which a bag of concepts
@@ -42,7 +42,17 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from models.lexicon import CONCEPTS, EXCLUDE, FRAMES, GROUP_ANCHORS, GROUPS, LEXICON_VERSION, ORIGIN_FRAMES
+from models.lexicon import (
+    CONCEPTS,
+    EXCLUDE,
+    FRAMES,
+    GROUP_ANCHORS,
+    GROUPS,
+    LEXICON_VERSION,
+    ORIGIN_ACTORS,
+    ORIGIN_FRAMES,
+    ORIGIN_ITEMS,
+)
 
 __all__ = [
     "FEATURES_VERSION",
@@ -353,35 +363,6 @@ def _analyse(text: str) -> tuple[list[int], list[str], dict[int, list[str]]]:
     return out, all_words, origins
 
 
-#: Origin features ``o:<actor>+<item>``: an actor named right before a military item ("North Korean troops",
-#: "Iranian-made drones", "nordkoreanische Granaten") or right after it behind "from"/"aus"/"of"/"von"
-#: ("troops from North Korea"): whose soldiers or weapons they are, which a sentence's bag of concepts
-#: cannot tell ("Ukrainian soldiers found North Korean shells").
-ORIGIN_ACTORS: tuple[str, ...] = (
-    "nkorea",
-    "skorea",
-    "russia",
-    "ukraine",
-    "usa",
-    "china",
-    "iran",
-    "israel",
-    "west",
-    "germany",
-    "japan",
-    "nato",
-)
-ORIGIN_ITEMS: tuple[str, ...] = (
-    "soldier",
-    "weapon",
-    "ammo",
-    "missile",
-    "heavy_weapon",
-    "artillery",
-    "drone",
-    "aircraft",
-    "naval",
-)
 _ORIGIN_ACTOR_MASK = _mask(ORIGIN_ACTORS)
 _ORIGIN_ITEM_MASK = _mask(ORIGIN_ITEMS)
 _ORIGIN_BEFORE = 3

@@ -1633,6 +1633,36 @@ FRAMES: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
 }
 
+#: Origin features ``o:<actor>+<item>``: an actor named right before a military item ("North Korean troops",
+#: "Iranian-made drones", "nordkoreanische Granaten") or right after it behind "from"/"aus"/"of"/"von"
+#: ("troops from North Korea"): whose soldiers or weapons they are, which a sentence's bag of concepts
+#: cannot tell ("Ukrainian soldiers found North Korean shells").
+ORIGIN_ACTORS: tuple[str, ...] = (
+    "nkorea",
+    "skorea",
+    "russia",
+    "ukraine",
+    "usa",
+    "china",
+    "iran",
+    "israel",
+    "west",
+    "germany",
+    "japan",
+    "nato",
+)
+ORIGIN_ITEMS: tuple[str, ...] = (
+    "soldier",
+    "weapon",
+    "ammo",
+    "missile",
+    "heavy_weapon",
+    "artillery",
+    "drone",
+    "aircraft",
+    "naval",
+)
+
 #: Origin frames: an actor's item (``o:<actor>+<item>`` in one sentence: "North Korean troops", "Soldaten aus
 #: Nordkorea") with one of the context concepts in that sentence or a neighbour. ``nk_troops_abroad``:
 #: North Korean soldiers in Russia's war (military cooperation per LABELS.md) rather than North Korean
