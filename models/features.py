@@ -613,7 +613,8 @@ def _origin_frame_features(
 def extract_features(text: str) -> dict[str, float]:
     """THE feature function: a text (title and body joined by ``compose_text``) -> named feature values.
 
-    Concept features (``c:``, ``p:``, ``w:``, ``g:``) and word features (``t:``); see the module docstring.
+    Concept features (``c:``, ``p:``, ``w:``, ``g:``, ``l:``, ``x:``, ``o:``) and word features (``t:``); see
+    the module docstring.
     """
     concepts, words = _features(text)
     concepts.update(("t:" + w, v) for w, v in words.items())
@@ -657,7 +658,7 @@ def _vocab_word_tf(counts: Counter[str], vocab: Mapping[str, Any]) -> dict[str, 
 def _concept_features(
     sentences: list[int], origins: Mapping[int, list[str]] | None = None
 ) -> dict[str, float]:
-    """The concept features (``c:``, ``p:``, ``w:``, ``g:``) of a text's sentence concept masks."""
+    """The concept features (all but ``t:``) of a text's sentence concept masks and origin keys."""
     feats: dict[str, float] = {}
     pairs: list[str] = []
     windows: list[str] = []
@@ -696,7 +697,7 @@ def _concept_features(
 class ConceptFeaturizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Vectorise texts with :func:`extract_features`.
 
-    ``fit`` learns the vocabulary: concept features (``c:``, ``p:``, ``w:``, ``g:``) seen in at least
+    ``fit`` learns the vocabulary: concept features (all but ``t:``) seen in at least
     ``min_df`` training texts, and word features (``t:``) seen in ``word_min_df`` to ``word_max_df`` (share)
     of the texts. Words that are (nearly) exclusive to one source of the training data (``sources`` passed
     to ``fit``, "" for texts of no particular source; a word is dropped when more than ``source_max_share``

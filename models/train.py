@@ -342,7 +342,7 @@ def lead_snippet_examples(labelled: Sequence[Example], categories: Sequence[str]
         for m in sentence_masks(snippet):
             doc |= m
         labels = [
-            -1 if v == 1 and bin(doc & mask).count("1") < 2 else v
+            -1 if v == 1 and (doc & mask).bit_count() < 2 else v
             for v, mask in zip(ex.labels, masks, strict=True)
         ]
         out.append(
