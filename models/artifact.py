@@ -38,7 +38,7 @@ def sidecar_path(path: Path) -> Path:
 
 
 def save_model(model: TensionModel, path: Path) -> None:
-    """Write ``path`` (skops) and its JSON sidecar (version, categories, thresholds, metadata)."""
+    """Write ``path`` (skops) and its JSON sidecar (version, categories, thresholds, rules, metadata)."""
     import skops.io as sio
 
     path = Path(path)
@@ -52,7 +52,8 @@ def save_model(model: TensionModel, path: Path) -> None:
         "version": model.version,
         "categories": list(model.categories),
         "thresholds": model.thresholds,
-        **{k: v for k, v in model.metadata.items() if k not in _REQUIRED},
+        "rules": model.rules,
+        **{k: v for k, v in model.metadata.items() if k not in _REQUIRED and k != "rules"},
     }
     sidecar_path(path).write_text(json.dumps(sidecar, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
@@ -84,6 +85,9 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     for c, v in thr.items():
         if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v) or not 0 <= v <= 1:
             raise ModelError(str(path), f"sidecar {side.name}: threshold for {c!r} must be in [0, 1]")
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict) or not all(isinstance(r, dict) for r in rules.values()):
+        raise ModelError(str(path), f"sidecar {side.name}: 'rules' must map feature names to objects")
     if not isinstance(data["version"], str) or not data["version"]:
         raise ModelError(str(path), f"sidecar {side.name}: 'version' must be a non-empty string")
     return data
@@ -114,5 +118,10 @@ def load_model(path: Path | str | None = None) -> TensionModel:
         raise ModelError(str(p), f"cannot load the model: {exc}") from exc
     if not isinstance(pipeline, Pipeline):
         raise ModelError(str(p), f"expected a scikit-learn Pipeline, found {type(pipeline).__name__}")
-    extra = {k: v for k, v in meta.items() if k not in _REQUIRED}
-    return TensionModel(pipeline, meta["categories"], meta["thresholds"], meta["version"], extra)
+    extra = {k: v for k, v in meta.items() if k not in _REQUIRED and k != "rules"}
+    try:
+        return TensionModel(
+            pipeline, meta["categories"], meta["thresholds"], meta["version"], extra, meta.get("rules")
+        )
+    except ModelError as exc:
+        raise ModelError(str(p), exc.detail) from exc

@@ -186,8 +186,19 @@ def write_model_card(
         "stripped; no source id or length features.",
         "- Classifier: one L2 logistic regression per category; Platt calibration on out-of-fold scores of "
         "the hand-labelled rows (gold + team-written); per-category thresholds at the centre of the F1 "
-        "plateau on those out-of-fold probabilities, then raised until at most 2% of hand-labelled "
-        "background texts get a label (out-of-fold).",
+        "plateau on those out-of-fold probabilities, then raised until at most 2% of the gold background "
+        "texts (real articles) get a label (out-of-fold).",
+        "- Label rules (`models/rules.py`, `LABEL_RULES` in the lexicon): a frame that LABELS.md names as "
+        "enough for a category (North Korean soldiers fighting in Russia's war -> military_cooperation) "
+        "raises that category's probability to at least the frame's measured precision on the "
+        "hand-labelled texts; the evidence then starts with `rule: <frame>`. Rules: "
+        + (
+            ", ".join(
+                f"{name[2:]} -> {r['category']} (floor {r['floor']:.2f}: {r['positives']} of {r['support']})"
+                for name, r in sidecar.get("rules", {}).items()
+            )
+            or "none"
+        ),
         "- Training data also holds synthetic multi-topic texts (two or three labelled texts of one language "
         "joined, labels united) so that evidence of one category does not argue against another, and "
         "lead snippets (title and first sentence of each hand-labelled text; a label kept only where the "

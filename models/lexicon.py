@@ -16,7 +16,7 @@ is not a border, ``waffenstillstand`` is not a weapon).
 
 from __future__ import annotations
 
-LEXICON_VERSION = "2026.11.29-5"
+LEXICON_VERSION = "2026.11.29-6"
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # ---- actors and places -------------------------------------------------------------------
@@ -1670,4 +1670,13 @@ ORIGIN_ITEMS: tuple[str, ...] = (
 #: shells (a transfer).
 ORIGIN_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "nk_troops_abroad": (("nkorea",), ("soldier",), ("russia", "ukraine", "kursk")),
+}
+
+#: Label rules (:mod:`models.rules`): a frame that LABELS.md names as enough for a category on its own. Where
+#: the frame fires, the category's probability is at least the frame's measured precision on the
+#: hand-labelled training texts. ``nk_troops_abroad`` -> ``military_cooperation``: "troops of one state
+#: fighting for another (e.g. North Korean soldiers in Kursk), even when reported in a single concrete
+#: sentence" (LABELS.md, clarifications).
+LABEL_RULES: dict[str, str] = {
+    "nk_troops_abroad": "military_cooperation",
 }

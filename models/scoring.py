@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from models.classifier import CalibratedMultiLabel
 from models.errors import InputError, ModelError
 from models.features import ConceptFeaturizer
+from models.rules import RuleSet
 
 __all__ = [
     "MAX_EVIDENCE",
@@ -78,6 +79,8 @@ def pretty_feature(name: str) -> str:
     ``border_incident@korea x3`` (three concepts of the group close together);
     ``l:arms_transfer>=2`` -> ``lead: arms_transfer x2`` (in the title and first sentences);
     ``o:nkorea+soldier`` -> ``nkorea's soldier`` (an actor's soldiers or weapons, "North Korean troops");
+    ``x:nk_troops_abroad`` -> ``nk_troops_abroad`` (an event frame; evidence of a label rule reads
+    ``rule: nk_troops_abroad``);
     ``t:ballons`` -> ``"ballons"`` (a word).
     """
     kind, _, rest = name.partition(":")
@@ -110,7 +113,8 @@ class Prediction:
 
 
 class TensionModel:
-    """A fitted pipeline (``features`` -> ``classifier``) with its categories, thresholds and metadata."""
+    """A fitted pipeline (``features`` -> ``classifier``) with its categories, thresholds, label rules
+    (:mod:`models.rules`: ``{"x:<frame>": {"category", "floor", ...}}``) and metadata."""
 
     def __init__(
         self,
@@ -119,12 +123,14 @@ class TensionModel:
         thresholds: Mapping[str, float],
         version: str,
         metadata: Mapping[str, Any] | None = None,
+        rules: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.version: str = version
         self.categories: tuple[str, ...] = tuple(categories)
         self.thresholds: dict[str, float] = {c: float(thresholds[c]) for c in self.categories}
         self.metadata: dict[str, Any] = dict(metadata or {})
+        self.rules: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (rules or {}).items()}
         featurizer = pipeline.named_steps.get("features")
         classifier = pipeline.named_steps.get("classifier")
         if not isinstance(featurizer, ConceptFeaturizer) or not isinstance(classifier, CalibratedMultiLabel):
@@ -140,6 +146,10 @@ class TensionModel:
             )
         self._featurizer = featurizer
         self._classifier = classifier
+        try:
+            self._rules = RuleSet(self.rules, featurizer.vocabulary_, self.categories)
+        except ValueError as exc:
+            raise ModelError("<pipeline>", str(exc)) from exc
         self._names = np.asarray([pretty_feature(n) for n in featurizer.feature_names_], dtype=object)
         self._thr = np.asarray([self.thresholds[c] for c in self.categories])
 
@@ -148,7 +158,8 @@ class TensionModel:
         for t in texts:
             validate_text(t)
         X = self._featurizer.transform(texts)
-        return np.asarray(self._classifier.predict_proba(X))
+        proba, _ = self._rules.apply(np.asarray(self._classifier.predict_proba(X)), X)
+        return proba
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Score a batch of texts (each made with :func:`compose_text`).
@@ -164,7 +175,9 @@ class TensionModel:
         if not texts:
             return []
         X: sp.csr_matrix = self._featurizer.transform(texts)
-        proba = self._classifier.calibrate(self._classifier.decision_function(X))
+        proba, raised = self._rules.apply(
+            self._classifier.calibrate(self._classifier.decision_function(X)), X
+        )
         coef = self._classifier.coef_
         cats = self.categories
         hit_rows = (proba >= self._thr).tolist()
@@ -180,8 +193,10 @@ class TensionModel:
                 vals = data[indptr[i] : indptr[i + 1]]
                 for j in hits:
                     contrib = vals * coef[j, idx]
-                    order = np.argsort(-contrib)[:MAX_EVIDENCE]
-                    evidence[cats[j]] = [str(self._names[idx[o]]) for o in order if contrib[o] > 0]
+                    rule = raised.get((i, j))
+                    order = np.argsort(-contrib)[: MAX_EVIDENCE - (rule is not None)]
+                    terms = [str(self._names[idx[o]]) for o in order if contrib[o] > 0]
+                    evidence[cats[j]] = ([f"rule: {pretty_feature(rule)}"] if rule else []) + terms
             out.append(
                 Prediction(
                     scores=dict(zip(cats, score_row, strict=True)),

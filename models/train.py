@@ -31,7 +31,8 @@ from models.data import (
 from models.evaluate import format_table, metrics_report, write_model_card, write_plots
 from models.features import FEATURES_VERSION, ConceptFeaturizer, mask_of, sentence_masks
 from models.labels import DEFAULT_CATEGORIES
-from models.lexicon import CATEGORY_GROUPS, GROUPS
+from models.lexicon import CATEGORY_GROUPS, GROUPS, LABEL_RULES
+from models.rules import MIN_RULE_SUPPORT, RuleSet, fit_rules
 from models.scoring import TensionModel, compose_text
 
 __all__ = [
@@ -59,6 +60,10 @@ WEIGHTS = {"gold": 3.0, "team": 2.0, "weak_csis": 1.0, "weak": 0.1, "mixed": 1.0
 TEAM_LANGUAGE_FACTOR: dict[str, float] = {"de": 2.0}
 #: Kinds of examples whose out-of-fold scores calibrate the probabilities and tune the thresholds.
 CALIBRATION_KINDS: tuple[str, ...] = ("gold", "team")
+#: Rows whose background false-positive rate the thresholds are held to (``max_background_fpr``): the gold,
+#: real articles (the target is a rate on real news; team-written background texts are ours). Measured on
+#: split seeds 13/1/2 (issue 3 notes): same held-out rates, seed-13 held-out macro-F1 0.730 -> 0.748.
+BACKGROUND_RATE_KINDS: tuple[str, ...] = ("gold",)
 #: Synthetic multi-topic texts added to the training data.
 MIXED_EXAMPLES = 400
 #: Body sentences kept (after the title) in a lead snippet.
@@ -105,6 +110,7 @@ def tune_thresholds(
     lo: float = 0.2,
     hi: float = 0.9,
     max_background_fpr: float | None = None,
+    background_rows: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Per-category thresholds from out-of-fold probabilities.
 
@@ -112,6 +118,7 @@ def tune_thresholds(
     2. If ``max_background_fpr`` is given and more than that share of the background rows (known to have
        no category) would get a label, thresholds are raised one step at a time, each time on the
        category that loses the least F1 per background false positive removed, until the rate is met.
+       ``background_rows`` (a boolean mask) limits the rows the rate is measured on (default: all).
     """
     grid = np.round(np.arange(lo, hi + 1e-9, 0.01), 2)
     known_all = (Y >= 0) & ~np.isnan(proba)
@@ -125,6 +132,8 @@ def tune_thresholds(
     if max_background_fpr is None:
         return out
     background = np.all(Y == 0, axis=1) & np.all(known_all, axis=1)
+    if background_rows is not None:
+        background &= np.asarray(background_rows, dtype=bool)
     if not background.any():
         return out
     bg_proba = np.nan_to_num(proba[background], nan=0.0)
@@ -208,12 +217,29 @@ def fit_model(
     )
     clf: CalibratedMultiLabel = pipe.named_steps["classifier"]
     oof = clf.calibrate(np.nan_to_num(clf.oof_decision_, nan=0.0))
+    scored = ~np.all(np.isnan(clf.oof_decision_), axis=1)
     oof[np.isnan(clf.oof_decision_)] = np.nan
     del clf.oof_decision_  # training-time only: not part of the artifact
-    thresholds = tune_thresholds(
-        oof, Y, config.categories, config.min_threshold, config.max_threshold, config.max_background_fpr
+    # label rules: measured on the hand-labelled rows (those with out-of-fold scores), then applied to
+    # their out-of-fold probabilities, so the thresholds are tuned on what the model will output
+    featurizer: ConceptFeaturizer = pipe.named_steps["features"]
+    rows = np.flatnonzero(scored)
+    X_lab = featurizer.transform([texts[i] for i in rows])
+    rules = fit_rules(X_lab, Y[rows], featurizer.feature_names_.tolist(), config.categories, LABEL_RULES)
+    ruled, _ = RuleSet(rules, featurizer.vocabulary_, config.categories).apply(
+        np.nan_to_num(oof[rows]), X_lab
     )
-    return TensionModel(pipe, config.categories, thresholds, version), oof
+    oof[rows] = np.where(np.isnan(oof[rows]), np.nan, ruled)
+    thresholds = tune_thresholds(
+        oof,
+        Y,
+        config.categories,
+        config.min_threshold,
+        config.max_threshold,
+        config.max_background_fpr,
+        np.asarray([k in BACKGROUND_RATE_KINDS for k in kinds]),
+    )
+    return TensionModel(pipe, config.categories, thresholds, version, rules=rules), oof
 
 
 #: Folds of the out-of-fold scores used for calibration and thresholds.
@@ -233,6 +259,7 @@ def cross_fitted_labels(
     n_gold = len(gold_folds)
     proba, Y = oof[: len(Y)], np.asarray(Y)
     folds = np.asarray(list(gold_folds) + [-1] * (len(Y) - n_gold))
+    real = np.arange(len(Y)) < n_gold  # the gold rows: real articles
     out = np.zeros((n_gold, Y.shape[1]), dtype=np.int64)
     for k in sorted(set(gold_folds)):
         tune = folds != k
@@ -243,6 +270,7 @@ def cross_fitted_labels(
             config.min_threshold,
             config.max_threshold,
             config.max_background_fpr,
+            real[tune] if "team" not in BACKGROUND_RATE_KINDS else None,
         )
         t = np.asarray([th[c] for c in config.categories])
         rows = np.flatnonzero(folds[:n_gold] == k)
@@ -488,6 +516,7 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig, show_progress: boo
     recipe = (
         f"{_data_hash(gold_train + hold + team)}|{FEATURES_VERSION}|{sorted(config.__dict__.items())}"
         f"|{sorted(WEIGHTS.items())}|{sorted(TEAM_LANGUAGE_FACTOR.items())}|{sorted(_sampling().items())}"
+        f"|{sorted(LABEL_RULES.items())}|{MIN_RULE_SUPPORT}|{BACKGROUND_RATE_KINDS}"
     )
     stamp = time.strftime("%Y%m%d", time.gmtime())
     version = f"tension-{stamp}-{hashlib.sha256(recipe.encode()).hexdigest()[:8]}"
