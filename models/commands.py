@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--max-background-fpr",
         type=float,
-        default=0.02,  # = TrainConfig.max_background_fpr (not imported here: keeps the CLI start fast)
-        help="raise thresholds until at most this share of hand-labelled background texts gets a label "
+        default=0.03,  # = TrainConfig.max_background_fpr (not imported here: keeps the CLI start fast)
+        help="raise thresholds until at most this share of the gold background texts gets a label "
         "(out-of-fold; default: %(default)s; 1 = F1-optimal thresholds only)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -186,8 +186,13 @@ def write_model_card(
         "stripped; no source id or length features.",
         "- Classifier: one L2 logistic regression per category; Platt calibration on out-of-fold scores of "
         "the hand-labelled rows (gold + team-written); per-category thresholds at the centre of the F1 "
-        "plateau on those out-of-fold probabilities, then raised until at most 2% of the gold background "
-        "texts (real articles) get a label (out-of-fold).",
+        "plateau on those out-of-fold probabilities"
+        + (
+            f", then raised until at most {100 * float(cap):g}% of the gold background texts (real "
+            "articles) get a label (out-of-fold)."
+            if (cap := sidecar.get("train_config", {}).get("max_background_fpr")) is not None
+            else " (no background-rate cap)."
+        ),
         "- Label rules (`models/rules.py`, `LABEL_RULES` in the lexicon): a frame that LABELS.md names as "
         "enough for a category (North Korean soldiers fighting in Russia's war -> military_cooperation) "
         "raises that category's probability to at least the frame's measured precision on the "
