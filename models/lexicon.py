@@ -16,7 +16,7 @@ is not a border, ``waffenstillstand`` is not a weapon).
 
 from __future__ import annotations
 
-LEXICON_VERSION = "2026.11.29-6"
+LEXICON_VERSION = "2026.11.29-7"
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # ---- actors and places -------------------------------------------------------------------
@@ -473,7 +473,20 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "outpost*",
         "*wachturm*",
     ),
-    "drone": ("drone*", "*drohne*", "uav*", "unmanned aerial", "*unbemannt*", "shahed*", "geran*"),
+    "drone": (
+        "drone*",
+        "*drohne*",
+        "uav*",
+        "unmanned aerial",
+        "*unbemannt*",
+        "shahed*",
+        "geran*",
+        "bayraktar*",
+        "tb2",
+        "switchblade*",
+        "mq 9",
+        "global hawk*",
+    ),
     "jamming": (
         "jamming",
         "jammed",
@@ -553,6 +566,26 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "*aufklarungsflugzeug*",
         "awacs",
         "*awacs*",
+        # named types, as they appear in arms-deal news (F-35A -> "f 35a")
+        "f 35",
+        "f 35a",
+        "f 35b",
+        "f 15",
+        "f 15k",
+        "f 18",
+        "fa 50",
+        "kf 21",
+        "rafale*",
+        "eurofighter*",
+        "gripen*",
+        "apache*",
+        "chinook*",
+        "black hawk*",
+        "mig 29",
+        "su 27",
+        "su 34",
+        "su 35",
+        "su 57",
     ),
     "island": ("island*", "*insel*"),
     # ---- weapons transfer ----------------------------------------------------------------------
@@ -770,6 +803,20 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "*raketenwerfer*",
         "mlrs",
         "*haubitze*",
+        "thaad",
+        "pac 3",
+        "s 300",
+        "s 400",
+        "iron dome",
+        "tomahawk*",
+        "javelin*",
+        "stinger*",
+        "bradley*",
+        "marder*",
+        "gepard*",
+        "k9",
+        "chunmoo",
+        "scalp",
     ),
     "aid": (
         "military aid",
