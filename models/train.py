@@ -208,24 +208,20 @@ def fit_model(
     # the pool source of each text, for the vectoriser's test of source-exclusive words ("" for our own
     # team-written and synthetic texts)
     sources = [ex.source if ex.kind in ("gold", "weak", "weak_csis") else "" for ex in examples]
-    pipe.fit(
-        texts,
-        Y,
-        features__sources=sources,
-        classifier__sample_weight=w,
-        classifier__calib_weight=cw,
-        classifier__groups=groups,
-    )
+    # the pipeline's two steps fitted one after the other (what Pipeline.fit does), keeping the feature
+    # matrix for the label rules below
+    featurizer: ConceptFeaturizer = pipe.named_steps["features"]
     clf: CalibratedMultiLabel = pipe.named_steps["classifier"]
+    X = featurizer.fit_transform(texts, Y, sources=sources)
+    clf.fit(X, Y, sample_weight=w, calib_weight=cw, groups=groups)
     oof = clf.calibrate(np.nan_to_num(clf.oof_decision_, nan=0.0))
     scored = ~np.all(np.isnan(clf.oof_decision_), axis=1)
     oof[np.isnan(clf.oof_decision_)] = np.nan
     del clf.oof_decision_  # training-time only: not part of the artifact
     # label rules: measured on the hand-labelled rows (those with out-of-fold scores), then applied to
     # their out-of-fold probabilities, so the thresholds are tuned on what the model will output
-    featurizer: ConceptFeaturizer = pipe.named_steps["features"]
     rows = np.flatnonzero(scored)
-    X_lab = featurizer.transform([texts[i] for i in rows])
+    X_lab = X[rows]
     rules = fit_rules(X_lab, Y[rows], featurizer.feature_names_.tolist(), config.categories, LABEL_RULES)
     ruled, _ = RuleSet(rules, featurizer.vocabulary_, config.categories).apply(
         np.nan_to_num(oof[rows]), X_lab
