@@ -64,6 +64,13 @@ CALIBRATION_KINDS: tuple[str, ...] = ("gold", "team")
 #: real articles (the target is a rate on real news; team-written background texts are ours). Measured on
 #: split seeds 13/1/2 (issue 3 notes): same held-out rates, seed-13 held-out macro-F1 0.730 -> 0.748.
 BACKGROUND_RATE_KINDS: tuple[str, ...] = ("gold",)
+
+
+def _background_rows(kinds: Sequence[str]) -> np.ndarray:
+    """The rows (by example kind) whose background rate the thresholds are held to."""
+    return np.asarray([k in BACKGROUND_RATE_KINDS for k in kinds], dtype=bool)
+
+
 #: Synthetic multi-topic texts added to the training data.
 MIXED_EXAMPLES = 400
 #: Body sentences kept (after the title) in a lead snippet.
@@ -234,7 +241,7 @@ def fit_model(
         config.min_threshold,
         config.max_threshold,
         config.max_background_fpr,
-        np.asarray([k in BACKGROUND_RATE_KINDS for k in kinds]),
+        _background_rows(kinds),
     )
     return TensionModel(pipe, config.categories, thresholds, version, rules=rules), oof
 
@@ -256,7 +263,7 @@ def cross_fitted_labels(
     n_gold = len(gold_folds)
     proba, Y = oof[: len(Y)], np.asarray(Y)
     folds = np.asarray(list(gold_folds) + [-1] * (len(Y) - n_gold))
-    real = np.arange(len(Y)) < n_gold  # the gold rows: real articles
+    background_rows = _background_rows(["gold"] * n_gold + ["team"] * (len(Y) - n_gold))
     out = np.zeros((n_gold, Y.shape[1]), dtype=np.int64)
     for k in sorted(set(gold_folds)):
         tune = folds != k
@@ -267,7 +274,7 @@ def cross_fitted_labels(
             config.min_threshold,
             config.max_threshold,
             config.max_background_fpr,
-            real[tune] if "team" not in BACKGROUND_RATE_KINDS else None,
+            background_rows[tune],
         )
         t = np.asarray([th[c] for c in config.categories])
         rows = np.flatnonzero(folds[:n_gold] == k)
