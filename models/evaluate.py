@@ -9,7 +9,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_table", "metrics_report", "write_model_card", "write_plots"]
+__all__ = ["bootstrap_intervals", "format_table", "metrics_report", "write_model_card", "write_plots"]
+
+#: Resamples and coverage of the bootstrap intervals that ``tension train`` and ``tension evaluate`` report.
+BOOTSTRAP_ROUNDS = 1000
+BOOTSTRAP_LEVEL = 0.9
 
 
 def _prf(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
@@ -49,9 +53,18 @@ def _block(Y: np.ndarray, P: np.ndarray, categories: Sequence[str]) -> dict[str,
 
 
 def metrics_report(
-    Y: np.ndarray, P: np.ndarray, languages: Sequence[str], categories: Sequence[str]
+    Y: np.ndarray,
+    P: np.ndarray,
+    languages: Sequence[str],
+    categories: Sequence[str],
+    bootstrap: int = 0,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """All figures for true labels ``Y`` and predicted labels ``P`` (both (n, k) 0/1 matrices)."""
+    """All figures for true labels ``Y`` and predicted labels ``P`` (both (n, k) 0/1 matrices).
+
+    With ``bootstrap`` > 0 the report also holds ``"intervals"``: :func:`bootstrap_intervals` of the F1s,
+    macro-F1s and background rates over that many resamples of the items.
+    """
     Y = np.asarray(Y, dtype=np.int64)
     P = np.asarray(P, dtype=np.int64)
     langs = np.asarray(list(languages))
@@ -59,16 +72,108 @@ def metrics_report(
     for lang in sorted(set(langs.tolist())):
         mask = langs == lang
         report["by_language"][lang] = _block(Y[mask], P[mask], categories)
+    if bootstrap > 0 and len(Y):
+        report["intervals"] = bootstrap_intervals(
+            Y, P, langs.tolist(), categories, rounds=bootstrap, seed=seed
+        )
     return report
 
 
+def _resampled_figures(
+    W: np.ndarray, Y: np.ndarray, P: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per resample (the rows of the count matrix ``W``, one count per item): the F1 of each category
+    (NaN where the resample holds no positive of it), the macro-F1 over the categories with positives
+    (NaN if none) and the background false-positive rate (NaN if no background item)."""
+    W = W.astype(np.float64)
+    tp = W @ ((Y == 1) & (P == 1))
+    fp = W @ ((Y == 0) & (P == 1))
+    fn = W @ ((Y == 1) & (P == 0))
+    support = tp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(support > 0, 2 * tp / (2 * tp + fp + fn), np.nan)
+        background = Y.sum(axis=1) == 0
+        n_bg = W @ background
+        fpr = np.where(n_bg > 0, (W @ (background & (P.sum(axis=1) > 0))) / n_bg, np.nan)
+    scored = ~np.isnan(f1)
+    macro = np.full(len(W), np.nan)
+    any_scored = scored.any(axis=1)
+    macro[any_scored] = np.nansum(f1[any_scored], axis=1) / scored[any_scored].sum(axis=1)
+    return f1, macro, fpr
+
+
+def _interval(values: np.ndarray, level: float) -> list[float] | None:
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
+    lo, hi = np.quantile(values, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return [round(float(lo), 4), round(float(hi), 4)]
+
+
+def bootstrap_intervals(
+    Y: np.ndarray,
+    P: np.ndarray,
+    languages: Sequence[str],
+    categories: Sequence[str],
+    rounds: int = BOOTSTRAP_ROUNDS,
+    level: float = BOOTSTRAP_LEVEL,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Percentile bootstrap intervals of the figures of :func:`metrics_report`: the items are resampled
+    with replacement ``rounds`` times (seeded), and each slice (all items, each language) is scored on the
+    items of its language in the resample.
+
+    Returns ``{"level", "rounds", "overall": {...}, "by_language": {lang: {...}}}`` where each block is
+    ``{"macro_f1": [lo, hi], "background_fpr": [lo, hi], "per_category": {category: [lo, hi]}}``
+    (``None`` where a figure is undefined in every resample, e.g. a category without positives).
+    """
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    if not 0 < level < 1:
+        raise ValueError("level must be between 0 and 1")
+    Y = np.asarray(Y, dtype=np.int64)
+    P = np.asarray(P, dtype=np.int64)
+    langs = np.asarray(list(languages))
+    n = len(Y)
+    rng = np.random.default_rng(seed)
+    W = rng.multinomial(n, np.full(n, 1.0 / n), size=rounds)
+
+    def block(mask: np.ndarray) -> dict[str, Any]:
+        f1, macro, fpr = _resampled_figures(W[:, mask], Y[mask], P[mask])
+        return {
+            "macro_f1": _interval(macro, level),
+            "background_fpr": _interval(fpr, level),
+            "per_category": {c: _interval(f1[:, j], level) for j, c in enumerate(categories)},
+        }
+
+    return {
+        "level": level,
+        "rounds": rounds,
+        "overall": block(np.ones(n, dtype=bool)),
+        "by_language": {lang: block(langs == lang) for lang in sorted(set(langs.tolist()))},
+    }
+
+
 def format_table(report: dict[str, Any], categories: Sequence[str]) -> str:
-    """A plain-text table of the report (overall, then per language)."""
+    """A plain-text table of the report (overall, then per language); with the report's bootstrap
+    ``"intervals"`` (see :func:`metrics_report`) a last column gives the interval of each F1 and rate."""
     lines: list[str] = []
+    intervals = report.get("intervals")
     blocks = [("all", report["overall"]), *sorted(report["by_language"].items())]
     head = f"{'slice':<6} {'category':<22} {'prec':>6} {'rec':>6} {'f1':>6} {'support':>8}"
+    if intervals:
+        label = f"{100 * float(intervals['level']):g}% interval"
+        head += f"  {label:>13}"
     lines.append(head)
     lines.append("-" * len(head))
+
+    def span(name: str, key: str, category: str | None = None) -> str:
+        if not intervals:
+            return ""
+        block = intervals["overall"] if name == "all" else intervals["by_language"].get(name, {})
+        value = block.get("per_category", {}).get(category) if category else block.get(key)
+        return f"  {value[0]:>6.3f}-{value[1]:.3f}" if value else ""
+
     for name, block in blocks:
         for c in categories:
             m = block["per_category"][c]
@@ -77,12 +182,15 @@ def format_table(report: dict[str, Any], categories: Sequence[str]) -> str:
                 continue
             lines.append(
                 f"{name:<6} {c:<22} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f} "
-                f"{m['support']:>8d}"
+                f"{m['support']:>8d}{span(name, 'f1', c)}"
             )
-        lines.append(f"{name:<6} {'macro-F1':<22} {'':>6} {'':>6} {block['macro_f1']:>6.3f} {block['n']:>8d}")
+        lines.append(
+            f"{name:<6} {'macro-F1':<22} {'':>6} {'':>6} {block['macro_f1']:>6.3f} {block['n']:>8d}"
+            f"{span(name, 'macro_f1')}"
+        )
         lines.append(
             f"{name:<6} {'background FPR':<22} {'':>6} {'':>6} {block['background_fpr']:>6.3f} "
-            f"{block['background_n']:>8d}"
+            f"{block['background_n']:>8d}{span(name, 'background_fpr')}"
         )
         lines.append("")
     return "\n".join(lines)
@@ -250,7 +358,7 @@ def write_model_card(
         "- Concept features cannot see what the lexicon does not list: new weapon names, places or "
         "phrasings need lexicon entries (and a retrain).",
         "- Passing mentions in long articles are the main source of false alarms; the gold set is small, "
-        "so per-language figures have wide error bars.",
+        "so per-language figures have wide error bars (the interval column of the tables).",
         "- Korean and other languages get features only through names and numbers: predictions there are "
         "unreliable.",
         "- German: the German gold positives are mostly Middle East / NATO / Ukraine stories in long texts "

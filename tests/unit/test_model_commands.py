@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+
+import pytest
 
 from models.commands import register
 
@@ -43,6 +46,22 @@ def test_evaluate_writes_report(tmp_path: Path, capsys) -> None:
     )
     assert args.func(args) == 0
     out = capsys.readouterr().out
-    assert "macro-F1" in out and "background FPR" in out
-    assert (tmp_path / "report.json").is_file()
+    assert "macro-F1" in out and "background FPR" in out and "90% interval" in out
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["intervals"]["rounds"] == 1000
     assert (tmp_path / "pr_curves.png").is_file() and (tmp_path / "confusion.png").is_file()
+
+
+def test_evaluate_without_intervals(capsys) -> None:
+    data = str(FIXTURES / "paraphrases.jsonl")
+    args = _parser().parse_args(["evaluate", "--data", data, "--bootstrap", "0"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "macro-F1" in out and "interval" not in out
+
+
+@pytest.mark.parametrize("value", ["-1", "many"])
+def test_evaluate_refuses_a_bad_resample_count(value: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["evaluate", "--data", "f.jsonl", "--bootstrap", value])
+    assert "resamples" in capsys.readouterr().err
