@@ -7,6 +7,7 @@ fold scored at thresholds tuned without it). Prints one line per seed and the me
 
     .venv/bin/python scripts/model_compare.py --seeds 13 1 2
     .venv/bin/python scripts/model_compare.py --team-dir /tmp/other_team_texts --seeds 13 1 2
+    .venv/bin/python scripts/model_compare.py --gold-fraction 0.5 --seeds 13 1 4   # a learning curve point
 
 The held-out split depends on the seed (undated items and ties are ordered by it), so compare recipes on
 the means over seeds, not on one split.
@@ -42,10 +43,31 @@ def mean_ap(items: Sequence[Example], proba: np.ndarray, language: str | None) -
     return float(np.mean(values)) if values else float("nan")
 
 
-def run(data_dir: Path, team_dir: Path, config: T.TrainConfig) -> dict[str, float]:
+def subsample(items: Sequence[Example], fraction: float, seed: int) -> list[Example]:
+    """A seeded share of ``items`` by near-duplicate group (a group is kept or dropped whole): the
+    training side of a learning curve. ``fraction`` 1 keeps everything."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    if fraction == 1:
+        return list(items)
+    groups = sorted({ex.group for ex in items})
+    order = np.random.default_rng(seed).permutation(len(groups))
+    keep = {groups[i] for i in order[: max(1, round(fraction * len(groups)))]}
+    return [ex for ex in items if ex.group in keep]
+
+
+def run(
+    data_dir: Path,
+    team_dir: Path,
+    config: T.TrainConfig,
+    gold_fraction: float = 1.0,
+    team_fraction: float = 1.0,
+) -> dict[str, float]:
     np.random.seed(config.seed)
     random.seed(config.seed)
     gold_train, hold, team, weak = T.assemble(data_dir, config, team_dir=team_dir)
+    gold_train = subsample(gold_train, gold_fraction, config.seed)
+    team = subsample(team, team_fraction, config.seed)
     cats = config.categories
     made = T.synthetic_examples(gold_train + team, weak, cats, config.seed)
     model, oof = T.fit_model(gold_train + team + weak + made, config, "compare")
@@ -81,12 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--seeds", type=int, nargs="+", default=[13, 1, 2])
     ap.add_argument("--max-background-fpr", type=float, default=T.TrainConfig.max_background_fpr)
+    ap.add_argument(
+        "--gold-fraction",
+        type=float,
+        default=1.0,
+        help="train on this share of the training-side gold (by near-duplicate group; a learning curve)",
+    )
+    ap.add_argument("--team-fraction", type=float, default=1.0, help="the same for the team-written texts")
     args = ap.parse_args(argv)
+    for name in ("gold_fraction", "team_fraction"):
+        if not 0 < getattr(args, name) <= 1:
+            ap.error(f"--{name.replace('_', '-')} must be in (0, 1]")
     rows = []
     keys: list[str] = []
     for seed in args.seeds:
         config = T.TrainConfig(seed=seed, max_background_fpr=args.max_background_fpr)
-        row = run(args.data_dir, args.team_dir, config)
+        row = run(args.data_dir, args.team_dir, config, args.gold_fraction, args.team_fraction)
         keys = list(row)
         rows.append(row)
         print(f"seed {seed:>3}  " + "  ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)

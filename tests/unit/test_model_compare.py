@@ -6,6 +6,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pytest
 
 from models.data import Example
 from tests.script_loader import load_module
@@ -29,3 +30,26 @@ def test_mean_ap_per_language_and_skips_rare_categories() -> None:
     assert mod.mean_ap(items, reversed_, None) < 0.7
     assert np.isnan(mod.mean_ap(items, perfect, "de"))  # no German positives
     assert mod.label_matrix(items).shape == (4, 2)
+
+
+def test_subsample_keeps_whole_groups_seeded() -> None:
+    mod = _module()
+    items = [
+        Example(id=str(i), text="t", language="en", labels=[0], kind="gold", source="s", group=i // 2)
+        for i in range(40)
+    ]  # 20 groups of two
+    half = mod.subsample(items, 0.5, seed=3)
+    assert len(half) == 20
+    kept = {ex.group for ex in half}
+    assert all(ex.group in kept for ex in items if ex.group in kept) and len(kept) == 10
+    assert [ex.id for ex in mod.subsample(items, 0.5, seed=3)] == [ex.id for ex in half]
+    assert {ex.group for ex in mod.subsample(items, 0.5, seed=4)} != kept
+    assert mod.subsample(items, 1.0, seed=3) == items
+    with pytest.raises(ValueError, match="fraction"):
+        mod.subsample(items, 0.0, seed=3)
+
+
+def test_fractions_are_checked_on_the_command_line(capsys) -> None:
+    with pytest.raises(SystemExit):
+        _module().main(["--gold-fraction", "1.5"])
+    assert "--gold-fraction must be in (0, 1]" in capsys.readouterr().err
