@@ -72,3 +72,15 @@ def test_table_shows_the_interval_column_only_when_computed() -> None:
     lo, hi = report["intervals"]["overall"]["macro_f1"]
     macro_line = next(line for line in table.splitlines() if line.startswith("all") and "macro-F1" in line)
     assert macro_line.endswith(f"{lo:.3f}-{hi:.3f}")
+
+
+def test_resampling_with_every_item_once_gives_the_report_figures() -> None:
+    from models.evaluate import _resampled_figures
+
+    Y, P, langs = _noisy(150, seed=7)
+    report = metrics_report(Y, P, langs, CATS)
+    f1, macro, fpr = _resampled_figures(np.ones((1, len(Y)), dtype=np.int64), Y, P)
+    assert macro[0] == pytest.approx(report["overall"]["macro_f1"], abs=1e-4)
+    assert fpr[0] == pytest.approx(report["overall"]["background_fpr"], abs=1e-4)
+    for j, c in enumerate(CATS):
+        assert f1[0, j] == pytest.approx(report["overall"]["per_category"][c]["f1"], abs=1e-4)
