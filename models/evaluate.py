@@ -73,9 +73,7 @@ def metrics_report(
         mask = langs == lang
         report["by_language"][lang] = _block(Y[mask], P[mask], categories)
     if bootstrap > 0 and len(Y):
-        report["intervals"] = bootstrap_intervals(
-            Y, P, langs.tolist(), categories, rounds=bootstrap, seed=seed
-        )
+        report["intervals"] = bootstrap_intervals(Y, P, languages, categories, rounds=bootstrap, seed=seed)
     return report
 
 

@@ -34,6 +34,13 @@ def test_train_defaults_match_the_training_config() -> None:
     assert args.seed == TrainConfig.seed
 
 
+def test_evaluate_default_resamples_match_the_evaluation_module() -> None:
+    from models.evaluate import BOOTSTRAP_ROUNDS
+
+    args = _parser().parse_args(["evaluate", "--data", "f.jsonl"])
+    assert args.bootstrap == BOOTSTRAP_ROUNDS
+
+
 def test_train_with_missing_data_dir(tmp_path: Path, capsys) -> None:
     args = _parser().parse_args(["train", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)])
     assert args.func(args) == 2
